@@ -1,0 +1,19 @@
+//! Data access: time ranges today; the query library, query providers and drivers
+//! join it (see ARCHITECTURE.md).
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use data::TimeRange;
+//!
+//! let end = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+//! let range = TimeRange::before(end, chrono::Duration::hours(2))?;
+//! assert_eq!(range.to_kql(), "between (datetime(2026-11-01T10:00:00Z) .. datetime(2026-11-01T12:00:00Z))");
+//! # Ok::<(), data::DataError>(())
+//! ```
+
+pub use chrono;
+pub use error::DataError;
+pub use time_range::TimeRange;
+
+mod error;
+mod time_range;

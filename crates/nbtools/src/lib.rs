@@ -1,0 +1,44 @@
+//! Notebook tools: how huntrs values show up in Jupyter.
+//!
+//! A type becomes displayable by implementing [`Render`], which turns it into a
+//! [`MimeBundle`] (HTML, SVG, PNG, JSON, Markdown, plain text). The huntrs kernel
+//! shows a cell's final value through it, and [`display`] sends a bundle to the
+//! notebook at once, from anywhere in a cell. [`runtime`] holds the hooks the kernel
+//! installs in the process that runs cells (panic reports, interrupts).
+//!
+//! ```
+//! use nbtools::{MimeBundle, Render};
+//!
+//! struct Verdict(&'static str);
+//!
+//! impl Render for Verdict {
+//!     fn mime_bundle(&self) -> MimeBundle {
+//!         MimeBundle::text(self.0).with_html(format!("<b>{}</b>", nbtools::escape_html(self.0)))
+//!     }
+//! }
+//!
+//! let bundle = Verdict("malicious").mime_bundle();
+//! assert_eq!(bundle.get("text/html"), Some("<b>malicious</b>"));
+//! ```
+
+pub use display::{
+    DisplayHandle, EvcxrDisplay, Render, clear_output, display, display_with_id, escape_html,
+    update_display,
+};
+pub use input::{input, input_password};
+pub use mime::MimeBundle;
+
+mod display;
+mod entity_views;
+mod input;
+mod mime;
+pub mod prelude;
+pub mod runtime;
+pub mod wire;
+
+/// Interruption point the kernel inserts into the loops of a cell; see [`runtime`].
+#[doc(hidden)]
+#[inline]
+pub fn __i() {
+    runtime::interrupt_point();
+}

@@ -1,0 +1,75 @@
+//! Hooks for the process that runs notebook cells.
+//!
+//! The kernel calls [`install`] once in every fresh cell process. After that:
+//! - a panic in user code is reported to the kernel as a [`ChildEvent::Panic`], which
+//!   becomes the cell's error (with the message and location) instead of text on stderr;
+//! - `SIGINT` (sent by the kernel on an interrupt request) sets a flag, and the next
+//!   [`interrupt_point`] stops the cell by unwinding, exactly like a panic: variables
+//!   the cell did not move survive, as evcxr keeps them on a panic.
+//!
+//! The kernel inserts an interruption point at the top of every loop body of a cell;
+//! long-running library code calls [`interrupt_point`] itself.
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::display::send;
+use crate::wire::ChildEvent;
+
+static INTERRUPT_REQUESTED: AtomicBool = AtomicBool::new(false);
+static INSTALL: Once = Once::new();
+
+/// The payload an interrupted cell unwinds with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// Installs the panic reporter and the interrupt handler. Idempotent.
+pub fn install() {
+    INSTALL.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = if let Some(text) = info.payload().downcast_ref::<&str>() {
+                (*text).to_owned()
+            } else if let Some(text) = info.payload().downcast_ref::<String>() {
+                text.clone()
+            } else {
+                String::from("(panic payload is not a string)")
+            };
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            send(&ChildEvent::Panic { message, location });
+        }));
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(
+                libc::SIGINT,
+                on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+    });
+}
+
+extern "C" fn on_sigint(_signal: libc::c_int) {
+    INTERRUPT_REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Forgets an interrupt that arrived after its cell had already finished.
+pub fn clear_interrupt() {
+    INTERRUPT_REQUESTED.store(false, Ordering::SeqCst);
+}
+
+/// Stops the running cell if an interrupt was requested. Cheap: one atomic load.
+#[inline]
+pub fn interrupt_point() {
+    if INTERRUPT_REQUESTED.load(Ordering::Relaxed) {
+        interrupt_now();
+    }
+}
+
+#[cold]
+fn interrupt_now() {
+    INTERRUPT_REQUESTED.store(false, Ordering::SeqCst);
+    send(&ChildEvent::Interrupted);
+    // resume_unwind skips the panic hook: an interrupt is not reported as a panic.
+    std::panic::resume_unwind(Box::new(Interrupted));
+}

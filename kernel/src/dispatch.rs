@@ -1,0 +1,733 @@
+//! The kernel's request handling: shell and control loops, busy/idle, execution
+//! counts, history, abort-after-error, and the bridge to the engine thread.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use jupyter_protocol::{
+    ExecutionState, HistoryEntry, HistoryReply, HistoryRequest, InputRequest, IsCompleteReply,
+    IsCompleteReplyStatus, JupyterMessage, JupyterMessageContent, Status, StreamContent,
+};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cell_source::{self, Completeness};
+use crate::execution::{CellOutcome, Completion, Interrupter, OutputSink};
+use crate::protocol::{PROTOCOL_VERSION, child_of, content};
+use crate::transport::{KernelChannels, Outgoing, Route};
+use crate::wire::ChildEvent;
+
+/// What runs cells: the evcxr engine in the kernel, a scripted one in unit tests.
+pub trait Interpreter {
+    /// Runs a cell.
+    fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome;
+    /// Completions at a byte offset.
+    fn complete(&mut self, code: &str, cursor: usize) -> Completion;
+    /// Documentation at a byte offset: (plain text, HTML).
+    fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)>;
+}
+
+impl Interpreter for crate::execution::Engine {
+    fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
+        crate::execution::Engine::execute(self, code, allow_stdin)
+    }
+    fn complete(&mut self, code: &str, cursor: usize) -> Completion {
+        crate::execution::Engine::complete(self, code, cursor)
+    }
+    fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)> {
+        crate::execution::Engine::inspect(self, code, cursor)
+    }
+}
+
+enum EngineCommand {
+    Execute {
+        code: String,
+        allow_stdin: bool,
+        reply: oneshot::Sender<CellOutcome>,
+    },
+    Complete {
+        code: String,
+        cursor: usize,
+        reply: oneshot::Sender<Completion>,
+    },
+    Inspect {
+        code: String,
+        cursor: usize,
+        reply: oneshot::Sender<Option<(String, String)>>,
+    },
+}
+
+/// The async side's handle on the engine thread.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    tx: std::sync::mpsc::Sender<EngineCommand>,
+    /// Stops the running cell.
+    pub interrupter: Interrupter,
+}
+
+impl std::fmt::Debug for EngineCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EngineCommand")
+    }
+}
+
+impl EngineHandle {
+    /// Starts the engine thread. `start` builds the interpreter there (evcxr's context
+    /// is not `Send`); if it fails, every cell reports why.
+    pub fn spawn<F, I, E>(start: F) -> EngineHandle
+    where
+        F: FnOnce(Interrupter) -> Result<I, E> + Send + 'static,
+        I: Interpreter,
+        E: std::fmt::Display,
+    {
+        let (tx, rx) = std::sync::mpsc::channel::<EngineCommand>();
+        let interrupter = Interrupter::default();
+        let for_engine = interrupter.clone();
+        let spawned = std::thread::Builder::new()
+            .name("huntrs-engine".into())
+            .spawn(move || {
+                let mut interpreter = match start(for_engine) {
+                    Ok(interpreter) => interpreter,
+                    Err(error) => {
+                        let message = error.to_string();
+                        eprintln!("huntrs: {message}");
+                        serve_failure(&rx, &message);
+                        return;
+                    }
+                };
+                while let Ok(command) = rx.recv() {
+                    match command {
+                        EngineCommand::Execute { code, allow_stdin, reply } => {
+                            let _ = reply.send(interpreter.execute(&code, allow_stdin));
+                        }
+                        EngineCommand::Complete { code, cursor, reply } => {
+                            let _ = reply.send(interpreter.complete(&code, cursor));
+                        }
+                        EngineCommand::Inspect { code, cursor, reply } => {
+                            let _ = reply.send(interpreter.inspect(&code, cursor));
+                        }
+                    }
+                }
+            });
+        if let Err(error) = spawned {
+            eprintln!("huntrs: cannot start the engine thread: {error}");
+        }
+        EngineHandle { tx, interrupter }
+    }
+
+    async fn execute(&self, code: String, allow_stdin: bool) -> CellOutcome {
+        let (reply, rx) = oneshot::channel();
+        let lost = || CellOutcome::Error(crate::diagnostics::CellError::new("engine stopped", "the engine thread stopped"));
+        if self.tx.send(EngineCommand::Execute { code, allow_stdin, reply }).is_err() {
+            return lost();
+        }
+        rx.await.unwrap_or_else(|_| lost())
+    }
+
+    async fn complete(&self, code: String, cursor: usize) -> Completion {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(EngineCommand::Complete { code, cursor, reply }).is_err() {
+            return Completion::default();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    async fn inspect(&self, code: String, cursor: usize) -> Option<(String, String)> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(EngineCommand::Inspect { code, cursor, reply }).ok()?;
+        rx.await.ok().flatten()
+    }
+}
+
+fn serve_failure(rx: &std::sync::mpsc::Receiver<EngineCommand>, message: &str) {
+    while let Ok(command) = rx.recv() {
+        match command {
+            EngineCommand::Execute { reply, .. } => {
+                let _ = reply.send(CellOutcome::Error(crate::diagnostics::CellError::new(
+                    "engine failed to start",
+                    message.to_owned(),
+                )));
+            }
+            EngineCommand::Complete { reply, .. } => {
+                let _ = reply.send(Completion::default());
+            }
+            EngineCommand::Inspect { reply, .. } => {
+                let _ = reply.send(None);
+            }
+        }
+    }
+}
+
+/// Sends a cell's output to IOPub, parented to the request that is running.
+#[derive(Debug)]
+pub struct KernelSink {
+    out: mpsc::UnboundedSender<Outgoing>,
+    parent: Mutex<Option<JupyterMessage>>,
+    stdin: Mutex<mpsc::UnboundedReceiver<JupyterMessage>>,
+}
+
+impl KernelSink {
+    fn new(out: mpsc::UnboundedSender<Outgoing>, stdin: mpsc::UnboundedReceiver<JupyterMessage>) -> KernelSink {
+        KernelSink {
+            out,
+            parent: Mutex::new(None),
+            stdin: Mutex::new(stdin),
+        }
+    }
+
+    fn set_parent(&self, parent: Option<JupyterMessage>) {
+        if let Ok(mut slot) = self.parent.lock() {
+            *slot = parent;
+        }
+    }
+
+    fn parent(&self) -> Option<JupyterMessage> {
+        self.parent.lock().ok().and_then(|p| p.clone())
+    }
+
+    fn publish(&self, message: JupyterMessage) {
+        let _ = self.out.send(Outgoing {
+            route: Route::IoPub,
+            message,
+        });
+    }
+}
+
+impl OutputSink for KernelSink {
+    fn stream(&self, name: &str, text: &str) {
+        let Some(parent) = self.parent() else {
+            // Output with no cell to show it in (engine start-up): keep it in the kernel log.
+            eprint!("{text}");
+            return;
+        };
+        let stream = if name == "stderr" {
+            StreamContent::stderr(text)
+        } else {
+            StreamContent::stdout(text)
+        };
+        self.publish(child_of(&parent, stream));
+    }
+
+    fn event(&self, event: ChildEvent) {
+        let Some(parent) = self.parent() else { return };
+        let message = match event {
+            ChildEvent::Display {
+                data,
+                metadata,
+                display_id,
+                update,
+            } => {
+                let transient = display_id.map_or_else(|| json!({}), |id| json!({"display_id": id}));
+                let msg_type = if update { "update_display_data" } else { "display_data" };
+                content(
+                    msg_type,
+                    json!({"data": data, "metadata": metadata, "transient": transient}),
+                )
+            }
+            ChildEvent::Clear { wait } => content("clear_output", json!({"wait": wait})),
+            ChildEvent::Panic { .. } | ChildEvent::Interrupted => return,
+        };
+        self.publish(child_of(&parent, message));
+    }
+
+    fn input(&self, prompt: &str, password: bool) -> Option<String> {
+        let parent = self.parent()?;
+        let mut stdin = self.stdin.lock().ok()?;
+        // Drop replies to earlier requests that nobody waited for.
+        while stdin.try_recv().is_ok() {}
+        let request = child_of(
+            &parent,
+            InputRequest {
+                prompt: prompt.to_owned(),
+                password,
+            },
+        );
+        self.out
+            .send(Outgoing {
+                route: Route::Stdin,
+                message: request,
+            })
+            .ok()?;
+        while let Some(reply) = stdin.blocking_recv() {
+            if let JupyterMessageContent::InputReply(reply) = reply.content {
+                return Some(reply.value);
+            }
+        }
+        None
+    }
+}
+
+/// One stored history line.
+#[derive(Debug, Clone)]
+struct HistoryItem {
+    line: usize,
+    input: String,
+    output: String,
+}
+
+/// The kernel: dispatches requests and owns the execution counter and history.
+#[derive(Debug)]
+pub struct Kernel {
+    out: mpsc::UnboundedSender<Outgoing>,
+    engine: EngineHandle,
+    sink: Arc<KernelSink>,
+    execution_count: usize,
+    history: Vec<HistoryItem>,
+}
+
+/// How the kernel's loops ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// A `shutdown_request` arrived; `restart` as the client asked.
+    Shutdown {
+        /// The client will start a new kernel.
+        restart: bool,
+    },
+    /// The transport closed.
+    Disconnected,
+}
+
+/// Builds the sink the engine writes into, from the transport's channels. Call before
+/// starting the engine, then [`run`] with the rest.
+pub fn make_sink(channels: &mut KernelChannels) -> Arc<KernelSink> {
+    let (_, empty) = mpsc::unbounded_channel();
+    let stdin = std::mem::replace(&mut channels.stdin, empty);
+    Arc::new(KernelSink::new(channels.out.clone(), stdin))
+}
+
+/// Serves shell and control until shutdown or disconnection.
+pub async fn run(channels: KernelChannels, sink: Arc<KernelSink>, engine: EngineHandle) -> Exit {
+    let KernelChannels {
+        mut shell,
+        mut control,
+        out,
+        ..
+    } = channels;
+    let (exit_tx, mut exit_rx) = mpsc::unbounded_channel::<Exit>();
+    let control_out = out.clone();
+    let control_engine = engine.clone();
+    let control_exit = exit_tx.clone();
+    tokio::spawn(async move {
+        while let Some(request) = control.recv().await {
+            if let Some(exit) = handle_control(&control_out, &control_engine, request) {
+                let _ = control_exit.send(exit);
+            }
+        }
+    });
+    let mut kernel = Kernel {
+        out,
+        engine,
+        sink,
+        execution_count: 0,
+        history: Vec::new(),
+    };
+    let mut backlog: VecDeque<(JupyterMessage, bool)> = VecDeque::new();
+    loop {
+        let (request, abort) = match backlog.pop_front() {
+            Some(entry) => entry,
+            None => tokio::select! {
+                request = shell.recv() => match request {
+                    Some(request) => (request, false),
+                    None => return Exit::Disconnected,
+                },
+                exit = exit_rx.recv() => return exit.unwrap_or(Exit::Disconnected),
+            },
+        };
+        // A shutdown on control ends the kernel even while a cell runs.
+        let handled = tokio::select! {
+            handled = kernel.handle_shell(request, abort) => handled,
+            exit = exit_rx.recv() => return exit.unwrap_or(Exit::Disconnected),
+        };
+        match handled {
+            ShellResult::Continue => {}
+            ShellResult::AbortQueued => {
+                // stop_on_error: execute requests already sent are answered "aborted".
+                while let Ok(queued) = shell.try_recv() {
+                    backlog.push_back((queued, true));
+                }
+            }
+            ShellResult::Exit(exit) => return exit,
+        }
+    }
+}
+
+enum ShellResult {
+    Continue,
+    AbortQueued,
+    Exit(Exit),
+}
+
+fn send(out: &mpsc::UnboundedSender<Outgoing>, route: Route, message: JupyterMessage) {
+    let _ = out.send(Outgoing { route, message });
+}
+
+fn status(out: &mpsc::UnboundedSender<Outgoing>, parent: &JupyterMessage, state: ExecutionState) {
+    send(out, Route::IoPub, child_of(parent, Status { execution_state: state }));
+}
+
+/// kernel_info_reply content.
+pub fn kernel_info() -> JupyterMessageContent {
+    content(
+        "kernel_info_reply",
+        json!({
+            "status": "ok",
+            "protocol_version": PROTOCOL_VERSION,
+            "implementation": "huntrs",
+            "implementation_version": env!("CARGO_PKG_VERSION"),
+            "language_info": {
+                "name": "rust",
+                "version": rustc_version(),
+                "mimetype": "text/rust",
+                "file_extension": ".rs",
+                "pygments_lexer": "rust",
+                "codemirror_mode": "rust",
+                "nbconvert_exporter": "script",
+            },
+            "banner": format!(
+                "huntrs {} — Rust for threat hunting. Preloaded: entities, sectools, data, nbtools \
+                 (use nbtools::prelude::*).",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "help_links": [
+                {"text": "huntrs README", "url": "https://github.com/huntrs/huntrs#readme"},
+                {"text": "The Rust Book", "url": "https://doc.rust-lang.org/book/"},
+                {"text": "Rust standard library", "url": "https://doc.rust-lang.org/std/"},
+                {"text": "evcxr commands", "url": "https://github.com/evcxr/evcxr/blob/main/COMMON.md"},
+            ],
+            "debugger": false,
+        }),
+    )
+}
+
+fn rustc_version() -> String {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            std::process::Command::new("rustc")
+                .arg("--version")
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .and_then(|v| v.split_whitespace().nth(1).map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+fn handle_control(out: &mpsc::UnboundedSender<Outgoing>, engine: &EngineHandle, request: JupyterMessage) -> Option<Exit> {
+    status(out, &request, ExecutionState::Busy);
+    let mut exit = None;
+    let reply = match &request.content {
+        JupyterMessageContent::InterruptRequest(_) => {
+            engine.interrupter.interrupt();
+            Some(content("interrupt_reply", json!({"status": "ok"})))
+        }
+        JupyterMessageContent::ShutdownRequest(shutdown) => {
+            exit = Some(Exit::Shutdown {
+                restart: shutdown.restart,
+            });
+            Some(content("shutdown_reply", json!({"status": "ok", "restart": shutdown.restart})))
+        }
+        JupyterMessageContent::KernelInfoRequest(_) => Some(kernel_info()),
+        other => {
+            eprintln!("huntrs: ignored {} on control", other.message_type());
+            None
+        }
+    };
+    if let Some(reply) = reply {
+        send(out, Route::Control, child_of(&request, reply));
+    }
+    status(out, &request, ExecutionState::Idle);
+    exit
+}
+
+impl Kernel {
+    async fn handle_shell(&mut self, request: JupyterMessage, abort: bool) -> ShellResult {
+        status(&self.out, &request, ExecutionState::Busy);
+        let result = self.dispatch(&request, abort).await;
+        status(&self.out, &request, ExecutionState::Idle);
+        result
+    }
+
+    fn reply(&self, request: &JupyterMessage, reply: impl Into<JupyterMessageContent>) {
+        send(&self.out, Route::Shell, child_of(request, reply));
+    }
+
+    async fn dispatch(&mut self, request: &JupyterMessage, abort: bool) -> ShellResult {
+        match &request.content {
+            JupyterMessageContent::ExecuteRequest(execute) if abort => {
+                let _ = execute;
+                self.reply(
+                    request,
+                    content(
+                        "execute_reply",
+                        json!({"status": "aborted", "execution_count": self.execution_count}),
+                    ),
+                );
+            }
+            JupyterMessageContent::ExecuteRequest(execute) => {
+                return self.execute(request, execute).await;
+            }
+            JupyterMessageContent::KernelInfoRequest(_) => self.reply(request, kernel_info()),
+            JupyterMessageContent::IsCompleteRequest(is_complete) => {
+                let reply = match cell_source::completeness(&is_complete.code) {
+                    Completeness::Complete => IsCompleteReply::new(IsCompleteReplyStatus::Complete, String::new()),
+                    Completeness::Incomplete { indent } => {
+                        IsCompleteReply::new(IsCompleteReplyStatus::Incomplete, indent)
+                    }
+                    Completeness::Invalid => IsCompleteReply::new(IsCompleteReplyStatus::Invalid, String::new()),
+                };
+                self.reply(request, reply);
+            }
+            JupyterMessageContent::CompleteRequest(complete) => {
+                let code = complete.code.clone();
+                let cursor = char_to_byte(&code, complete.cursor_pos);
+                let found = self.engine.complete(code.clone(), cursor).await;
+                self.reply(
+                    request,
+                    content(
+                        "complete_reply",
+                        json!({
+                            "status": "ok",
+                            "matches": found.matches,
+                            "cursor_start": byte_to_char(&code, found.start),
+                            "cursor_end": byte_to_char(&code, found.end),
+                            "metadata": {},
+                        }),
+                    ),
+                );
+            }
+            JupyterMessageContent::InspectRequest(inspect) => {
+                let code = inspect.code.clone();
+                let cursor = end_of_word(&code, char_to_byte(&code, inspect.cursor_pos));
+                let found = self.engine.inspect(code, cursor).await;
+                let reply = match found {
+                    Some((plain, html)) => json!({
+                        "status": "ok", "found": true,
+                        "data": {"text/plain": plain, "text/html": html}, "metadata": {},
+                    }),
+                    None => json!({"status": "ok", "found": false, "data": {}, "metadata": {}}),
+                };
+                self.reply(request, content("inspect_reply", reply));
+            }
+            JupyterMessageContent::HistoryRequest(history) => {
+                let reply = self.history(history);
+                self.reply(request, reply);
+            }
+            JupyterMessageContent::CommInfoRequest(_) => {
+                self.reply(request, content("comm_info_reply", json!({"status": "ok", "comms": {}})));
+            }
+            JupyterMessageContent::CommOpen(open) => {
+                // No comm targets are registered yet: close it, as the spec asks.
+                send(
+                    &self.out,
+                    Route::IoPub,
+                    child_of(request, content("comm_close", json!({"comm_id": open.comm_id.0.clone(), "data": {}}))),
+                );
+            }
+            JupyterMessageContent::CommMsg(_) | JupyterMessageContent::CommClose(_) => {}
+            JupyterMessageContent::ShutdownRequest(shutdown) => {
+                self.reply(
+                    request,
+                    content("shutdown_reply", json!({"status": "ok", "restart": shutdown.restart})),
+                );
+                return ShellResult::Exit(Exit::Shutdown {
+                    restart: shutdown.restart,
+                });
+            }
+            other => {
+                eprintln!("huntrs: ignored unsupported {} on shell", other.message_type());
+            }
+        }
+        ShellResult::Continue
+    }
+
+    async fn execute(&mut self, request: &JupyterMessage, execute: &jupyter_protocol::ExecuteRequest) -> ShellResult {
+        let silent = execute.silent;
+        let store_history = execute.store_history && !silent;
+        if store_history {
+            self.execution_count += 1;
+        }
+        let count = self.execution_count;
+        if !silent {
+            send(
+                &self.out,
+                Route::IoPub,
+                child_of(request, content("execute_input", json!({"code": execute.code, "execution_count": count}))),
+            );
+        }
+        self.sink.set_parent(Some(request.clone()));
+        let outcome = self.engine.execute(execute.code.clone(), execute.allow_stdin).await;
+        self.sink.set_parent(None);
+        let user_expressions: serde_json::Map<String, Value> = execute
+            .user_expressions
+            .iter()
+            .flatten()
+            .map(|(name, _)| {
+                (
+                    name.clone(),
+                    json!({"status": "error", "ename": "NotSupported",
+                           "evalue": "huntrs does not evaluate user_expressions", "traceback": []}),
+                )
+            })
+            .collect();
+        let mut output_text = String::new();
+        let result = match outcome {
+            CellOutcome::Value(data) => {
+                if let Some(data) = data.filter(|_| !silent) {
+                    output_text = data.get("text/plain").and_then(Value::as_str).unwrap_or("").to_owned();
+                    send(
+                        &self.out,
+                        Route::IoPub,
+                        child_of(
+                            request,
+                            content(
+                                "execute_result",
+                                json!({"execution_count": count, "data": data, "metadata": {}}),
+                            ),
+                        ),
+                    );
+                }
+                self.reply(
+                    request,
+                    content(
+                        "execute_reply",
+                        json!({"status": "ok", "execution_count": count, "payload": [],
+                               "user_expressions": user_expressions}),
+                    ),
+                );
+                ShellResult::Continue
+            }
+            CellOutcome::Error(error) => {
+                send(
+                    &self.out,
+                    Route::IoPub,
+                    child_of(
+                        request,
+                        content(
+                            "error",
+                            json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
+                        ),
+                    ),
+                );
+                self.reply(
+                    request,
+                    content(
+                        "execute_reply",
+                        json!({"status": "error", "execution_count": count, "ename": error.ename,
+                               "evalue": error.evalue, "traceback": error.traceback,
+                               "payload": [], "user_expressions": user_expressions}),
+                    ),
+                );
+                if execute.stop_on_error {
+                    ShellResult::AbortQueued
+                } else {
+                    ShellResult::Continue
+                }
+            }
+        };
+        if store_history {
+            self.history.push(HistoryItem {
+                line: count,
+                input: execute.code.clone(),
+                output: output_text,
+            });
+        }
+        result
+    }
+
+    fn history(&self, request: &HistoryRequest) -> HistoryReply {
+        let entry = |item: &HistoryItem, output: bool| {
+            if output {
+                HistoryEntry::InputOutput(1, item.line, (item.input.clone(), item.output.clone()))
+            } else {
+                HistoryEntry::Input(1, item.line, item.input.clone())
+            }
+        };
+        let entries: Vec<HistoryEntry> = match request {
+            HistoryRequest::Tail { n, output, .. } => {
+                let n = usize::try_from(*n).unwrap_or(0);
+                let skip = self.history.len().saturating_sub(n);
+                self.history[skip..].iter().map(|i| entry(i, *output)).collect()
+            }
+            HistoryRequest::Range { start, stop, output, .. } => {
+                let start = usize::try_from(*start).unwrap_or(0);
+                let stop = usize::try_from(*stop).ok().filter(|&s| s > 0).unwrap_or(usize::MAX);
+                self.history
+                    .iter()
+                    .filter(|i| i.line >= start && i.line < stop)
+                    .map(|i| entry(i, *output))
+                    .collect()
+            }
+            HistoryRequest::Search {
+                pattern,
+                unique,
+                output,
+                n,
+                ..
+            } => {
+                let mut seen = std::collections::HashSet::new();
+                let mut found: Vec<&HistoryItem> = self
+                    .history
+                    .iter()
+                    .rev()
+                    .filter(|i| glob_match(pattern, &i.input))
+                    .filter(|i| !*unique || seen.insert(i.input.clone()))
+                    .collect();
+                if let Ok(n) = usize::try_from(*n)
+                    && n > 0
+                {
+                    found.truncate(n);
+                }
+                found.reverse();
+                found.into_iter().map(|i| entry(i, *output)).collect()
+            }
+        };
+        HistoryReply::new(entries)
+    }
+}
+
+/// IPython-style history search: `*` any run of characters, `?` one character.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Jupyter counts cursor positions in Unicode code points; Rust strings index bytes.
+fn char_to_byte(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+}
+
+fn byte_to_char(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].chars().count()
+}
+
+/// Extends a cursor inside an identifier to its end, so hover sees the whole name.
+fn end_of_word(text: &str, byte: usize) -> usize {
+    let rest = &text[byte.min(text.len())..];
+    byte + rest
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+        .map_or(rest.len(), |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests;

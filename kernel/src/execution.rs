@@ -1,0 +1,480 @@
+//! Runs cells: evcxr in a dedicated thread, its child process, and the output pump.
+//!
+//! evcxr compiles each cell and runs it in a child process (this same binary,
+//! re-executed). The child's stdout and stderr come back as lines; the
+//! [`OutputSink`] turns them into stream and display messages as they arrive,
+//! so output shows up while the cell runs. Panics and interrupts are reported by
+//! the child through the line protocol in `nbtools::wire`.
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use evcxr::{CommandContext, EvalCallbacks, EvalContext, EvalContextOutputs};
+use serde_json::Value;
+
+use crate::cell_source::{self, Instrumented};
+use crate::diagnostics::{self, CellError};
+use crate::preload::{self, Preload};
+use crate::wire::ChildEvent;
+
+/// Where a cell's output goes: the kernel publishes it on IOPub, `huntrs run`
+/// writes it into the notebook.
+pub trait OutputSink: Send + Sync {
+    /// Text on `stdout` or `stderr`.
+    fn stream(&self, name: &str, text: &str);
+    /// A display, display update or clear request from the cell.
+    fn event(&self, event: ChildEvent);
+    /// Asks the user for input; `None` when the front end cannot answer.
+    fn input(&self, prompt: &str, password: bool) -> Option<String>;
+}
+
+/// What became of a cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellOutcome {
+    /// It ran; the final value's MIME bundle, if it had one.
+    Value(Option<BTreeMap<String, Value>>),
+    /// It did not run to the end.
+    Error(CellError),
+}
+
+/// Completion candidates, with the replaced range as byte offsets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Completion {
+    /// Candidate texts.
+    pub matches: Vec<String>,
+    /// Start of the replaced text (byte offset).
+    pub start: usize,
+    /// End of the replaced text (byte offset).
+    pub end: usize,
+}
+
+/// Stops the running cell; usable from any thread.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupter {
+    state: Arc<InterruptState>,
+}
+
+#[derive(Debug, Default)]
+struct InterruptState {
+    child_pid: AtomicI32,
+    running: AtomicBool,
+    cell: AtomicU64,
+    /// The kernel had to stop a build or kill the child process.
+    forced: AtomicBool,
+}
+
+/// How long a cell gets to reach an interruption point before its process is killed.
+const INTERRUPT_GRACE: Duration = Duration::from_millis(700);
+
+impl Interrupter {
+    /// Interrupts the running cell, if any. A cell that is compiling has its build
+    /// stopped; a running cell stops at its next interruption point, or its process is
+    /// killed (losing all variables) when it does not reach one within the grace time.
+    pub fn interrupt(&self) {
+        let state = &self.state;
+        if !state.running.load(Ordering::SeqCst) {
+            return;
+        }
+        let cell = state.cell.load(Ordering::SeqCst);
+        let child = state.child_pid.load(Ordering::SeqCst);
+        if stop_builds(child) {
+            state.forced.store(true, Ordering::SeqCst);
+            return;
+        }
+        if child > 0 {
+            // SAFETY: kill(2) with a pid we spawned; no memory is involved.
+            unsafe { libc::kill(child, libc::SIGINT) };
+        }
+        let state = Arc::clone(&self.state);
+        std::thread::spawn(move || {
+            let step = Duration::from_millis(25);
+            let mut waited = Duration::ZERO;
+            while waited < INTERRUPT_GRACE {
+                std::thread::sleep(step);
+                waited += step;
+                if !state.running.load(Ordering::SeqCst) || state.cell.load(Ordering::SeqCst) != cell {
+                    return;
+                }
+            }
+            if stop_builds(child) {
+                state.forced.store(true, Ordering::SeqCst);
+            } else if child > 0 {
+                state.forced.store(true, Ordering::SeqCst);
+                // SAFETY: as above.
+                unsafe { libc::kill(child, libc::SIGKILL) };
+            }
+        });
+    }
+}
+
+/// Kills compiler processes the kernel started for the current cell (every child of
+/// the kernel except the cell process). Returns whether there were any.
+fn stop_builds(cell_process: i32) -> bool {
+    let me = std::process::id() as i32;
+    let builds: Vec<i32> = children_of(me).into_iter().filter(|&p| p != cell_process).collect();
+    for &pid in &builds {
+        kill_tree(pid);
+    }
+    !builds.is_empty()
+}
+
+fn kill_tree(pid: i32) {
+    for child in children_of(pid) {
+        kill_tree(child);
+    }
+    // SAFETY: kill(2) on a process we started; no memory is involved.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+}
+
+fn children_of(parent: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // Fields after the parenthesised command: state, ppid, ...
+                    let rest = &stat[stat.rfind(')')? + 2..];
+                    rest.split(' ').nth(1)?.parse::<i32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// evcxr failed to start or to build the preloaded crates.
+    #[error("the Rust engine did not start: {0}")]
+    Start(String),
+    /// The preload cache could not be prepared.
+    #[error(transparent)]
+    Preload(#[from] preload::PreloadError),
+}
+
+/// The evcxr evaluation context plus what huntrs adds around it.
+pub struct Engine {
+    context: CommandContext,
+    sink: Arc<dyn OutputSink>,
+    pump: Pump,
+    interrupter: Interrupter,
+    setup: String,
+    /// The last run ended with evcxr restarting the cell process.
+    restarted: bool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Starts evcxr on the preload cache (which `main` selected through
+    /// `EVCXR_TMPDIR`) and loads the workspace crates. Slow only when the cache is cold.
+    pub fn start(preload: &Preload, sink: Arc<dyn OutputSink>, interrupter: Interrupter) -> Result<Engine, EngineError> {
+        let exe = std::env::current_exe().map_err(|e| EngineError::Start(e.to_string()))?;
+        let mut command = std::process::Command::new(exe);
+        // Own process group: a Ctrl-C or a signal to the kernel's group must not kill
+        // the cell process; the kernel forwards interrupts itself.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // Cells and the preloaded crates are dylibs linked against Rust's libstd .so;
+        // their $ORIGIN-relative rpaths break when cargo copies a cell's library out of
+        // deps/, so the loader is told where both live.
+        command.env("LD_LIBRARY_PATH", preload.library_path()?);
+        let (eval_context, outputs) =
+            EvalContext::with_subprocess_command(command).map_err(|e| EngineError::Start(e.to_string()))?;
+        let context = CommandContext::with_eval_context(eval_context);
+        let pump = Pump::start(outputs, Arc::clone(&sink));
+        let mut engine = Engine {
+            context,
+            sink,
+            pump,
+            interrupter,
+            setup: preload.setup_code(),
+            restarted: false,
+        };
+        let setup = engine.setup.clone();
+        match engine.run(&setup, false) {
+            CellOutcome::Error(error) => Err(EngineError::Start(error.traceback.join("\n"))),
+            CellOutcome::Value(_) => {
+                engine.setup = preload::runtime_setup_code();
+                Ok(engine)
+            }
+        }
+    }
+
+    /// Runs one cell.
+    pub fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
+        let outcome = self.run(code, allow_stdin);
+        if self.restarted {
+            // evcxr restarted the cell process; give the new one huntrs's hooks.
+            let setup = self.setup.clone();
+            let _ = self.run(&setup, false);
+        }
+        outcome
+    }
+
+    fn run(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
+        let instrumented = cell_source::instrument(code);
+        let state = &self.interrupter.state;
+        let child = self.context.process_handle().lock().map(|c| c.id() as i32).unwrap_or(0);
+        state.child_pid.store(child, Ordering::SeqCst);
+        state.forced.store(false, Ordering::SeqCst);
+        state.cell.fetch_add(1, Ordering::SeqCst);
+        if child > 0 {
+            // Forget an interrupt aimed at an earlier cell (see nbtools::runtime).
+            // SAFETY: kill(2) on our own child process.
+            unsafe { libc::kill(child, libc::SIGUSR1) };
+        }
+        state.running.store(true, Ordering::SeqCst);
+        let sink = Arc::clone(&self.sink);
+        let mut callbacks = EvalCallbacks {
+            input_reader: &move |request| {
+                if !allow_stdin {
+                    sink.stream(
+                        "stderr",
+                        "input was requested, but this front end does not accept input; using an empty string\n",
+                    );
+                    return String::new();
+                }
+                sink.input(&request.prompt, request.is_password).unwrap_or_default()
+            },
+        };
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.context.execute_with_callbacks(&instrumented.code, &mut callbacks)
+        }));
+        state.running.store(false, Ordering::SeqCst);
+        let events = self.pump.flush();
+        let forced = state.forced.swap(false, Ordering::SeqCst);
+        self.restarted = matches!(result, Ok(Err(evcxr::Error::SubprocessTerminated(_))));
+        outcome(result, events, forced, code, &instrumented)
+    }
+
+    /// Completion candidates at byte offset `cursor`.
+    pub fn complete(&mut self, code: &str, cursor: usize) -> Completion {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.context.completions(code, cursor)));
+        match result {
+            Ok(Ok(completions)) => Completion {
+                matches: completions.completions.into_iter().map(|c| c.code).collect(),
+                start: completions.start_offset,
+                end: completions.end_offset,
+            },
+            _ => Completion {
+                matches: Vec::new(),
+                start: cursor,
+                end: cursor,
+            },
+        }
+    }
+
+    /// Documentation for the item ending at byte offset `cursor`: (plain text, HTML).
+    pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)> {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.context.hover_at(code, cursor)));
+        match result {
+            Ok(Ok((plain, html))) if !plain.trim().is_empty() => Some((plain, html)),
+            _ => None,
+        }
+    }
+}
+
+/// What the child reported about a cell, besides its output.
+#[derive(Debug, Default)]
+struct CellEvents {
+    panic: Option<(String, Option<String>)>,
+    interrupted: bool,
+}
+
+fn outcome(
+    result: std::thread::Result<Result<evcxr::EvalOutputs, evcxr::Error>>,
+    events: CellEvents,
+    forced: bool,
+    code: &str,
+    instrumented: &Instrumented,
+) -> CellOutcome {
+    let interrupted = |detail: &str| {
+        CellOutcome::Error(CellError::new("KeyboardInterrupt", format!("KeyboardInterrupt: {detail}")))
+    };
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            return CellOutcome::Error(CellError::new(
+                "evcxr error",
+                format!("the evaluation engine failed on this cell: {message}"),
+            ));
+        }
+    };
+    match result {
+        Err(evcxr::Error::SubprocessTerminated(message)) => {
+            if forced {
+                interrupted(
+                    "the cell did not reach an interruption point in time, so its process was \
+                     restarted; all variables were lost",
+                )
+            } else {
+                CellOutcome::Error(CellError::new(
+                    "process died",
+                    format!(
+                        "the process running the cell died ({}); it was restarted and all variables were lost",
+                        message.trim()
+                    ),
+                ))
+            }
+        }
+        Err(_) if forced => interrupted("the cell was stopped while compiling; nothing ran"),
+        Err(evcxr::Error::CompilationErrors(errors)) => {
+            CellOutcome::Error(diagnostics::compile_errors(&errors, code, instrumented))
+        }
+        Err(evcxr::Error::TypeRedefinedVariablesLost(variables)) => CellOutcome::Error(CellError::new(
+            "evcxr error",
+            format!(
+                "variables whose type was redefined were lost: {}",
+                variables.join(", ")
+            ),
+        )),
+        Err(other) => CellOutcome::Error(CellError::new("evcxr error", other.to_string())),
+        Ok(_) if events.interrupted => interrupted(
+            "the cell was interrupted; variables it had not moved or defined are kept",
+        ),
+        Ok(_) if events.panic.is_some() => {
+            let (message, location) = events.panic.unwrap_or_default();
+            let mut error = CellError::new("panic", message.clone());
+            error.traceback = std::iter::once(format!(
+                "thread panicked{}:",
+                location.map(|l| format!(" at {l}")).unwrap_or_default()
+            ))
+            .chain(message.lines().map(str::to_owned))
+            .chain(std::iter::once(String::from(
+                "(variables the cell had not moved or defined are kept)",
+            )))
+            .collect();
+            CellOutcome::Error(error)
+        }
+        Ok(outputs) => {
+            let mut data = BTreeMap::new();
+            for (mime, text) in outputs.content_by_mime_type {
+                let value = if mime == "application/json" || mime.ends_with("+json") {
+                    serde_json::from_str(&text).unwrap_or(Value::String(text))
+                } else {
+                    Value::String(text)
+                };
+                data.insert(mime, value);
+            }
+            CellOutcome::Value((!data.is_empty()).then_some(data))
+        }
+    }
+}
+
+/// Forwards the child's stdout and stderr to the sink while cells run.
+struct Pump {
+    flush: crossbeam_channel::Sender<crossbeam_channel::Sender<CellEvents>>,
+}
+
+impl Pump {
+    fn start(outputs: EvalContextOutputs, sink: Arc<dyn OutputSink>) -> Pump {
+        let (flush_tx, flush_rx) = crossbeam_channel::unbounded::<crossbeam_channel::Sender<CellEvents>>();
+        let events = Arc::new(Mutex::new(CellEvents::default()));
+        let spawned = std::thread::Builder::new()
+            .name("huntrs-output".into())
+            .spawn(move || {
+                let EvalContextOutputs { stdout, stderr } = outputs;
+                let handle_stdout = |first: String| {
+                    let mut text = String::new();
+                    let mut line = Some(first);
+                    while let Some(current) = line.take() {
+                        match ChildEvent::from_line(&current) {
+                            None => {
+                                text.push_str(&current);
+                                text.push('\n');
+                            }
+                            Some(event) => {
+                                if !text.is_empty() {
+                                    sink.stream("stdout", &std::mem::take(&mut text));
+                                }
+                                match event {
+                                    Ok(ChildEvent::Panic { message, location }) => {
+                                        if let Ok(mut e) = events.lock() {
+                                            e.panic = Some((message, location));
+                                        }
+                                    }
+                                    Ok(ChildEvent::Interrupted) => {
+                                        if let Ok(mut e) = events.lock() {
+                                            e.interrupted = true;
+                                        }
+                                    }
+                                    Ok(event) => sink.event(event),
+                                    Err(problem) => sink.stream("stderr", &format!("{problem}\n")),
+                                }
+                            }
+                        }
+                        // Batch lines that are already waiting into one stream message.
+                        line = stdout.try_recv().ok();
+                    }
+                    if !text.is_empty() {
+                        sink.stream("stdout", &text);
+                    }
+                };
+                let handle_stderr = |first: String| {
+                    let mut text = first;
+                    text.push('\n');
+                    while let Ok(more) = stderr.try_recv() {
+                        text.push_str(&more);
+                        text.push('\n');
+                    }
+                    sink.stream("stderr", &text);
+                };
+                loop {
+                    crossbeam_channel::select! {
+                        recv(stdout) -> line => match line {
+                            Ok(line) => handle_stdout(line),
+                            Err(_) => return,
+                        },
+                        recv(stderr) -> line => match line {
+                            Ok(line) => handle_stderr(line),
+                            Err(_) => return,
+                        },
+                        recv(flush_rx) -> ack => {
+                            let Ok(ack) = ack else { return };
+                            while let Ok(line) = stdout.try_recv() {
+                                handle_stdout(line);
+                            }
+                            // stderr is read by evcxr's own thread; give it a moment to catch up.
+                            std::thread::sleep(Duration::from_millis(2));
+                            while let Ok(line) = stderr.try_recv() {
+                                handle_stderr(line);
+                            }
+                            let taken = events.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
+                            let _ = ack.send(taken);
+                        }
+                    }
+                }
+            });
+        if let Err(error) = spawned {
+            eprintln!("huntrs: cannot start the output thread: {error}");
+        }
+        Pump { flush: flush_tx }
+    }
+
+    /// Waits until every line the cell printed has reached the sink, and returns
+    /// what the child reported about the cell.
+    fn flush(&self) -> CellEvents {
+        let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+        if self.flush.send(ack_tx).is_err() {
+            return CellEvents::default();
+        }
+        ack_rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default()
+    }
+}

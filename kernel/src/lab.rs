@@ -1,0 +1,83 @@
+//! `huntrs lab`: everything an analyst needs, from a fresh clone to JupyterLab.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::install::{self, Location};
+use crate::notebook::{self, Format, RunArgs};
+
+/// Arguments of `huntrs lab`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LabArgs {
+    /// Start the server without opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Port for JupyterLab.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Instead of opening JupyterLab, execute this notebook headlessly and write
+    /// the result under out/.
+    #[arg(long, value_name = "NOTEBOOK")]
+    pub headless: Option<PathBuf>,
+    /// The notebook JupyterLab opens first (relative to notebooks/).
+    #[arg(long, default_value = "00-kernel-tour.ipynb")]
+    pub open: String,
+}
+
+/// Installs JupyterLab into the project venv and the kernelspec into it, builds the
+/// preload cache, then opens JupyterLab on `notebooks/` (or runs one notebook).
+pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
+    let preload = crate::select_preload()?;
+    let source = preload.source_dir.clone();
+    let venv = std::env::var_os("HUNTRS_VENV").map_or_else(|| source.join(".venv"), PathBuf::from);
+    let setup = source.join("scripts/setup-python.sh");
+    eprintln!("huntrs lab: preparing the Python environment in {}", venv.display());
+    let status = std::process::Command::new("bash")
+        .arg(&setup)
+        .env("HUNTRS_VENV", &venv)
+        .status()
+        .with_context(|| format!("cannot run {}", setup.display()))?;
+    if !status.success() {
+        bail!("{} failed; see its output above", setup.display());
+    }
+    let dir = install::install(&Location {
+        user: false,
+        sys_prefix: false,
+        prefix: Some(venv.clone()),
+    })?;
+    eprintln!("huntrs lab: kernelspec installed in {}", dir.display());
+    crate::ensure_preloaded(&preload)?;
+    if let Some(path) = &args.headless {
+        let out_dir = source.join("out");
+        std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let name = path.file_name().context("--headless needs a notebook file")?;
+        let run = RunArgs {
+            notebook: path.clone(),
+            output: Some(out_dir.join(name)),
+            to: Format::Ipynb,
+            allow_errors: false,
+        };
+        return notebook::run(&run, &preload);
+    }
+    let notebooks = source.join("notebooks");
+    let mut command = std::process::Command::new(venv.join("bin/jupyter"));
+    command
+        .arg("lab")
+        .arg(format!("--notebook-dir={}", notebooks.display()))
+        .current_dir(&notebooks);
+    if args.no_browser {
+        command.arg("--no-browser");
+    }
+    if let Some(port) = args.port {
+        command.arg(format!("--port={port}"));
+    }
+    if notebooks.join(&args.open).is_file() {
+        command.arg(&args.open);
+    }
+    let status = command.status().context("cannot start JupyterLab")?;
+    if !status.success() {
+        bail!("JupyterLab exited with {status}");
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! `huntrs`: the huntrs Jupyter kernel and its command line.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+mod cell_source;
+mod connection;
+mod diagnostics;
+mod dispatch;
+mod execution;
+mod install;
+mod lab;
+mod notebook;
+mod preload;
+mod protocol;
+mod transport;
+// Shared with nbtools; the kernel only decodes, the cell process only encodes.
+#[allow(dead_code)]
+#[path = "../../crates/nbtools/src/wire.rs"]
+mod wire;
+
+/// Rust for threat hunting in Jupyter, with the huntrs crates preloaded.
+#[derive(Debug, Parser)]
+#[command(name = "huntrs", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the kernel (Jupyter starts this through the kernelspec).
+    Kernel {
+        /// The connection file Jupyter wrote.
+        #[arg(long, short = 'f')]
+        connection_file: PathBuf,
+    },
+    /// Install the "Rust · huntrs" kernelspec and build the preload cache.
+    Install {
+        #[command(flatten)]
+        location: install::Location,
+        /// Only write the kernelspec; build the preload cache on first start instead.
+        #[arg(long)]
+        no_preload: bool,
+    },
+    /// Remove the kernelspec.
+    Uninstall {
+        #[command(flatten)]
+        location: install::Location,
+    },
+    /// Compile the preloaded crates into the cache (done once per installed version).
+    Preload,
+    /// Execute a notebook headlessly through the kernel's engine.
+    Run(notebook::RunArgs),
+    /// Install what is missing and open JupyterLab on the notebooks.
+    Lab(lab::LabArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
+        prepare_cell_process();
+    }
+    // Serves as evcxr's cell process or rustc wrapper when asked to; returns otherwise.
+    evcxr::runtime_hook();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Kernel { connection_file } => run_kernel(&connection_file),
+        Command::Install { location, no_preload } => {
+            let dir = install::install(&location)?;
+            println!("Installed kernelspec \"huntrs\" in {}", dir.display());
+            if !no_preload {
+                preload_now()?;
+            }
+            Ok(())
+        }
+        Command::Uninstall { location } => {
+            let dir = install::uninstall(&location)?;
+            println!("Removed kernelspec {}", dir.display());
+            Ok(())
+        }
+        Command::Preload => preload_now(),
+        Command::Run(args) => {
+            let preload = select_preload()?;
+            ensure_preloaded(&preload)?;
+            notebook::run(&args, &preload)
+        }
+        Command::Lab(args) => lab::lab(&args),
+    }
+}
+
+/// The cell process must outlive neither the kernel nor a stray Ctrl-C.
+fn prepare_cell_process() {
+    // SAFETY: plain libc calls on this process, before any thread exists.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // nbtools::runtime::install() replaces these with its handlers.
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGUSR1, libc::SIG_IGN);
+    }
+}
+
+/// Locates the preload cache and points evcxr at it. Must run before any thread starts.
+fn select_preload() -> anyhow::Result<preload::Preload> {
+    let preload = preload::Preload::locate()?;
+    // SAFETY: called from main before the runtime or any other thread exists.
+    unsafe {
+        std::env::set_var("EVCXR_TMPDIR", preload.work_dir());
+    }
+    Ok(preload)
+}
+
+fn ensure_preloaded(preload: &preload::Preload) -> anyhow::Result<()> {
+    if preload.is_built() {
+        return Ok(());
+    }
+    build_preload(preload)
+}
+
+fn preload_now() -> anyhow::Result<()> {
+    let preload = select_preload()?;
+    build_preload(&preload)
+}
+
+fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
+    eprintln!(
+        "huntrs: compiling the preloaded crates into {} (once per installed version; the first \
+         time on a machine takes minutes)",
+        preload.dir.display()
+    );
+    let started = std::time::Instant::now();
+    let sink = std::sync::Arc::new(notebook::TerminalSink);
+    let engine = execution::Engine::start(preload, sink, execution::Interrupter::default())
+        .context("building the preload cache failed")?;
+    drop(engine);
+    preload.mark_built()?;
+    eprintln!("huntrs: preload ready in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
+    let info = connection::load(connection_file)?;
+    let codec = protocol::Codec::new(&info.signature_scheme, &info.key)?;
+    let preload = select_preload()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let exit = runtime.block_on(async move {
+        let mut channels = transport::serve_zmq(&info, codec).await?;
+        let sink = dispatch::make_sink(&mut channels);
+        let engine_sink: std::sync::Arc<dyn execution::OutputSink> = sink.clone();
+        let engine = dispatch::EngineHandle::spawn(move |interrupter| {
+            if !preload.is_built() {
+                preload::build_in_subprocess(&*engine_sink)?;
+            }
+            execution::Engine::start(&preload, engine_sink, interrupter).map_err(anyhow::Error::from)
+        });
+        let interrupter = engine.interrupter.clone();
+        tokio::spawn(async move {
+            // SIGINT to the kernel (a terminal's Ctrl-C, or a signal-mode client) interrupts
+            // the cell instead of killing the kernel.
+            while tokio::signal::ctrl_c().await.is_ok() {
+                interrupter.interrupt();
+            }
+        });
+        let exit = dispatch::run(channels, sink, engine).await;
+        // Give IOPub a moment to deliver the last status and reply.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        anyhow::Ok(exit)
+    })?;
+    eprintln!("huntrs: kernel exiting ({exit:?})");
+    // The cell process dies with us (PR_SET_PDEATHSIG); exit without waiting for it.
+    std::process::exit(0);
+}

@@ -1,0 +1,232 @@
+//! The preload cache: the workspace crates compiled once per installed version.
+//!
+//! evcxr compiles every dependency of a cell into its work directory. huntrs points
+//! that directory (`EVCXR_TMPDIR`) at a persistent folder keyed by what decides the
+//! compiled artifacts — huntrs version, Cargo.lock, rustc version, the kernel binary
+//! (cargo's rustc wrapper) and the linker — so the expensive build happens once, at
+//! `huntrs install` or the first kernel start, and never again. An edit to a workspace
+//! crate's source only recompiles that crate (cargo tracks path dependencies).
+//!
+//! `<cache>/.cargo/config.toml` (a parent of evcxr's work dir, where cargo looks)
+//! makes dependencies optimised while cells themselves compile at opt-level 0.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The workspace lock file: the preload resolves exactly these versions.
+const WORKSPACE_LOCK: &str = include_str!("../../Cargo.lock");
+/// The crates every cell can use without `:dep`.
+pub const PRELOADED_CRATES: [&str; 4] = ["entities", "sectools", "data", "nbtools"];
+/// Written once the cache holds a complete build.
+const STAMP: &str = "preload.ok";
+
+/// Why the preload cache cannot be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PreloadError {
+    /// A file in the cache could not be written.
+    #[error("cannot write the preload cache at {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// `rustc` could not be run.
+    #[error("cannot run `rustc -vV` ({0}); install Rust with rustup and make sure rustc is on PATH")]
+    Rustc(String),
+    /// `huntrs preload` failed; the last lines of its output say why.
+    #[error("compiling the preloaded crates failed:\n{0}")]
+    Build(String),
+    /// The workspace crates' sources are not where this binary was built from.
+    #[error(
+        "the huntrs crates are not at {0}; set HUNTRS_SOURCE_DIR to the huntrs repository"
+    )]
+    Sources(String),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> PreloadError + '_ {
+    move |source| PreloadError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Where the preload for this binary lives, and how to fill it.
+#[derive(Debug, Clone)]
+pub struct Preload {
+    /// `<cache root>/<key>`.
+    pub dir: PathBuf,
+    /// The repository holding `crates/`.
+    pub source_dir: PathBuf,
+}
+
+impl Preload {
+    /// Locates the cache for this binary and toolchain, creating its folders and
+    /// cargo configuration. Cheap: no compilation happens here.
+    pub fn locate() -> Result<Preload, PreloadError> {
+        let source_dir = std::env::var_os("HUNTRS_SOURCE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+        let source_dir = source_dir.canonicalize().unwrap_or(source_dir);
+        if !source_dir.join("crates/nbtools/Cargo.toml").is_file() {
+            return Err(PreloadError::Sources(source_dir.display().to_string()));
+        }
+        let dir = cache_root().join(cache_key()?);
+        let preload = Preload { dir, source_dir };
+        preload.write_cargo_config()?;
+        Ok(preload)
+    }
+
+    /// evcxr's work directory inside the cache.
+    pub fn work_dir(&self) -> PathBuf {
+        self.dir.join("work")
+    }
+
+    /// Where the cell process finds libstd and the preloaded dylibs, ahead of any
+    /// inherited `LD_LIBRARY_PATH`.
+    pub fn library_path(&self) -> Result<std::ffi::OsString, PreloadError> {
+        let rustc = |arg: &str| -> Result<String, PreloadError> {
+            let output = std::process::Command::new("rustc")
+                .arg(arg)
+                .output()
+                .map_err(|e| PreloadError::Rustc(e.to_string()))?;
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        let sysroot = PathBuf::from(rustc("--print=sysroot")?.trim());
+        let host = rustc("-vV")?
+            .lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+            .ok_or_else(|| PreloadError::Rustc("`rustc -vV` did not name the host".into()))?;
+        let mut dirs = vec![
+            sysroot.join("lib/rustlib").join(&host).join("lib"),
+            self.work_dir().join("target").join(&host).join("debug/deps"),
+        ];
+        if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
+            dirs.extend(std::env::split_paths(&existing));
+        }
+        std::env::join_paths(dirs).map_err(|e| PreloadError::Rustc(e.to_string()))
+    }
+
+    /// Whether a complete build is already in the cache.
+    pub fn is_built(&self) -> bool {
+        self.dir.join(STAMP).is_file()
+    }
+
+    /// Records that the cache holds a complete build.
+    pub fn mark_built(&self) -> Result<(), PreloadError> {
+        let path = self.dir.join(STAMP);
+        std::fs::write(&path, env!("CARGO_PKG_VERSION")).map_err(io_error(&path))
+    }
+
+    fn write_cargo_config(&self) -> Result<(), PreloadError> {
+        let cargo_dir = self.dir.join(".cargo");
+        std::fs::create_dir_all(&cargo_dir).map_err(io_error(&cargo_dir))?;
+        let work = self.work_dir();
+        std::fs::create_dir_all(&work).map_err(io_error(&work))?;
+        let config = cargo_dir.join("config.toml");
+        let wanted = "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
+                      [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n";
+        if std::fs::read_to_string(&config).ok().as_deref() != Some(wanted) {
+            std::fs::write(&config, wanted).map_err(io_error(&config))?;
+        }
+        // Resolve the same dependency versions the workspace was tested with.
+        let lock = work.join("Cargo.lock");
+        if !lock.exists() {
+            std::fs::write(&lock, WORKSPACE_LOCK).map_err(io_error(&lock))?;
+        }
+        Ok(())
+    }
+
+    /// The evcxr input that makes the crates available in every cell.
+    pub fn setup_code(&self) -> String {
+        let mut code = String::from(":opt 0\n");
+        for krate in PRELOADED_CRATES {
+            let path = self.source_dir.join("crates").join(krate);
+            code.push_str(&format!(
+                ":dep {krate} = {{ path = {:?} }}\n",
+                path.display().to_string()
+            ));
+        }
+        code.push_str("#[allow(unused_imports)]\nuse nbtools::EvcxrDisplay as _;\n");
+        code.push_str(&runtime_setup_code());
+        code
+    }
+}
+
+/// Runs in every fresh cell process (after start and after a crash).
+pub fn runtime_setup_code() -> String {
+    String::from("nbtools::runtime::install();\n")
+}
+
+/// `$HUNTRS_CACHE_DIR`, else `$XDG_CACHE_HOME/huntrs`, else `~/.cache/huntrs`.
+pub fn cache_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HUNTRS_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("huntrs");
+    }
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    home.join(".cache").join("huntrs")
+}
+
+fn cache_key() -> Result<String, PreloadError> {
+    let rustc = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .map_err(|e| PreloadError::Rustc(e.to_string()))?;
+    if !rustc.status.success() {
+        return Err(PreloadError::Rustc(String::from_utf8_lossy(&rustc.stderr).into_owned()));
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let linker = ["mold", "lld"]
+        .into_iter()
+        .find(|l| which(l))
+        .unwrap_or("system");
+    let mut hash = Sha256::new();
+    hash.update(WORKSPACE_LOCK);
+    hash.update(&rustc.stdout);
+    hash.update(exe.as_os_str().as_encoded_bytes());
+    hash.update(linker);
+    let digest = hex::encode(hash.finalize());
+    Ok(format!("v{}-{}", env!("CARGO_PKG_VERSION"), &digest[..16]))
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Builds the cache in a separate `huntrs preload` process, forwarding its progress
+/// (cargo's "Compiling …" lines) to `sink` so the first cell shows what is happening.
+pub fn build_in_subprocess(sink: &dyn crate::execution::OutputSink) -> Result<(), PreloadError> {
+    use std::io::BufRead;
+    sink.stream(
+        "stderr",
+        "huntrs: first start with this version — compiling the preloaded crates (once per machine)…\n",
+    );
+    let exe = std::env::current_exe().map_err(|e| PreloadError::Rustc(e.to_string()))?;
+    let mut child = std::process::Command::new(exe)
+        .arg("preload")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| PreloadError::Rustc(format!("cannot start `huntrs preload`: {e}")))?;
+    let mut tail = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.stream("stderr", &format!("{line}\n"));
+            tail.push(line);
+            if tail.len() > 40 {
+                tail.remove(0);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| PreloadError::Rustc(e.to_string()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(PreloadError::Build(tail.join("\n")))
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, Rust unit and doc tests, then the kernel
+# through real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$HUNTRS_ROOT"
+step() { printf '\n== %s\n' "$*"; }
+
+step "system packages"
+bash scripts/setup-system.sh
+step "python environment ($HUNTRS_VENV)"
+bash scripts/setup-python.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "cargo test"
+cargo test --workspace --quiet
+
+step "kernel build and preload cache"
+cargo build --quiet -p huntrs
+"$HUNTRS_BIN" preload
+
+step "kernel tests through Jupyter clients"
+"$HUNTRS_VENV/bin/python" -m pytest tests/python -q

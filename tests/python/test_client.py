@@ -1,0 +1,426 @@
+"""Behaviour of the huntrs kernel through jupyter_client: interrupts, restarts,
+panics, message signing, stdin, kernel_info, status, aborts, displays and
+compile errors.
+
+Tests that change or break kernel state get a fresh kernel (`fresh`); the others
+share one per module (`shared`)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from pathlib import Path
+from queue import Empty
+
+import pytest
+from jupyter_client.session import Session
+
+from huntrs_testing import (
+    CELL_TIMEOUT,
+    Cell,
+    collect_iopub,
+    drain,
+    finish,
+    run,
+    run_ok,
+    start_kernel,
+    stop_kernel,
+    strip_ansi,
+    wait_reply,
+)
+
+# How long an interrupted cell may take to stop.
+INTERRUPT_DEADLINE = 1.0
+# How long the first preloaded-crate cell after a restart may take (cache warm).
+WARM_RESTART_DEADLINE = 20.0
+
+
+@pytest.fixture(scope="module")
+def shared():
+    km, kc = start_kernel()
+    run_ok(kc, "let warm_up = 1;")
+    yield kc
+    stop_kernel(km, kc)
+
+
+class FreshKernel:
+    """A kernel of one's own, with its stderr kept in a file."""
+
+    def __init__(self) -> None:
+        self._stderr_file = tempfile.NamedTemporaryFile(prefix="huntrs-kernel-stderr-", suffix=".log")
+        self.km, self.kc = start_kernel(stderr=self._stderr_file)
+
+    def stderr(self) -> str:
+        return Path(self._stderr_file.name).read_text(errors="replace")
+
+    def close(self) -> None:
+        stop_kernel(self.km, self.kc)
+        self._stderr_file.close()
+
+
+@pytest.fixture
+def fresh():
+    kernel = FreshKernel()
+    yield kernel
+    kernel.close()
+
+
+def assert_result(cell: Cell, expected: str) -> None:
+    assert cell.status == "ok", cell.describe()
+    assert cell.result == expected, cell.describe()
+
+
+# ---------------------------------------------------------------- interrupts
+
+
+def _interrupt_running_cell(kernel: FreshKernel, code: str) -> None:
+    """Runs `code` (which prints `started` and then loops forever), interrupts it
+    once it runs, and checks it stops quickly with KeyboardInterrupt."""
+    km, kc = kernel.km, kernel.kc
+    run_ok(kc, "let kept = 7;")
+
+    msg_id = kc.execute(code)
+    # Wait until the loop is really running: the cell printed its marker.
+    deadline = time.monotonic() + CELL_TIMEOUT
+    seen: list[dict] = []
+    while "started" not in "".join(
+        m["content"].get("text", "") for m in seen if m["msg_type"] == "stream"
+    ):
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"cell never printed its start marker; got {seen}"
+        try:
+            msg = kc.get_iopub_msg(timeout=remaining)
+        except Empty:
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            seen.append(msg)
+            assert msg["msg_type"] != "error", f"cell failed before looping: {msg['content']}"
+    time.sleep(0.3)
+
+    started = time.monotonic()
+    km.interrupt_kernel()
+    reply = wait_reply(kc, msg_id, timeout=30)
+    took = time.monotonic() - started
+    rest = collect_iopub(kc, msg_id, timeout=30)
+    cell = Cell(msg_id, reply, seen + rest)
+
+    assert reply["content"]["status"] == "error", cell.describe()
+    assert reply["content"].get("ename") == "KeyboardInterrupt", cell.describe()
+    assert cell.error is not None and cell.error["ename"] == "KeyboardInterrupt", cell.describe()
+    assert took <= INTERRUPT_DEADLINE, f"interrupted cell took {took:.2f} s to stop"
+
+    assert_result(run(kc, "kept"), "7")
+
+
+def test_interrupt_busy_loop(fresh):
+    _interrupt_running_cell(fresh, 'println!("started");\nloop { }')
+
+
+def test_interrupt_sleeping_loop(fresh):
+    _interrupt_running_cell(
+        fresh,
+        'println!("started");\nloop { std::thread::sleep(std::time::Duration::from_millis(10)); }',
+    )
+
+
+def test_interrupt_bare_loop(fresh):
+    """`loop { }` with nothing else: interrupted a few seconds after it started."""
+    km, kc = fresh.km, fresh.kc
+    run_ok(kc, "let kept = 7;")
+    msg_id = kc.execute("loop { }")
+    # Long enough for the cell to compile and start looping on a loaded machine.
+    time.sleep(5)
+    started = time.monotonic()
+    km.interrupt_kernel()
+    reply = wait_reply(kc, msg_id, timeout=30)
+    took = time.monotonic() - started
+    cell = Cell(msg_id, reply, collect_iopub(kc, msg_id, timeout=30))
+    assert reply["content"]["status"] == "error", cell.describe()
+    assert reply["content"].get("ename") == "KeyboardInterrupt", cell.describe()
+    assert took <= INTERRUPT_DEADLINE, f"interrupted cell took {took:.2f} s to stop"
+    assert_result(run(kc, "kept"), "7")
+
+
+# ---------------------------------------------------------------- restart, panic
+
+
+def test_restart_forgets_variables_and_preload_is_warm(fresh):
+    km, kc = fresh.km, fresh.kc
+    run_ok(kc, "let before_restart = 5;")
+    old_pid = km.provisioner.process.pid if km.provisioner else None
+
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=CELL_TIMEOUT)
+    drain(kc)
+    if old_pid is not None:
+        assert km.provisioner.process.pid != old_pid, "restart did not start a new process"
+
+    started = time.monotonic()
+    cell = run(kc, 'sectools::refang("hxxp://a[.]b")')
+    took = time.monotonic() - started
+    assert_result(cell, '"http://a.b"')
+    assert took <= WARM_RESTART_DEADLINE, f"first preloaded-crate cell after restart took {took:.1f} s"
+
+    gone = run(kc, "before_restart")
+    assert gone.status == "error", f"variable survived the restart:\n{gone.describe()}"
+    assert gone.error is not None and gone.error["ename"] == "compile error", gone.describe()
+
+
+def test_panic_keeps_kernel_and_variables(fresh):
+    kc = fresh.kc
+    run_ok(kc, "let x = 5;")
+    cell = run(kc, 'panic!("boom")')
+    assert cell.status == "error", cell.describe()
+    assert cell.reply["content"]["ename"] == "panic", cell.describe()
+    assert "boom" in cell.reply["content"]["evalue"], cell.describe()
+    assert cell.error is not None, cell.describe()
+    assert cell.error["ename"] == "panic", cell.describe()
+    assert "boom" in cell.error["evalue"], cell.describe()
+    assert fresh.km.is_alive()
+    assert_result(run(kc, "x"), "5")
+    assert_result(run(kc, "x + 1"), "6")
+
+
+# ---------------------------------------------------------------- signing
+
+
+def test_forged_signature_is_dropped(fresh):
+    kc = fresh.kc
+    forger = Session(key=b"wrong", username=kc.session.username)
+    forged = forger.msg(
+        "execute_request",
+        content={
+            "code": 'println!("FORGED");',
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    )
+    forged_id = forged["header"]["msg_id"]
+    forger.send(kc.shell_channel.socket, forged)
+
+    deadline = time.monotonic() + 2.0
+    while (remaining := deadline - time.monotonic()) > 0:
+        for get in (kc.get_shell_msg, kc.get_iopub_msg):
+            try:
+                msg = get(timeout=min(remaining, 0.1))
+            except Empty:
+                continue
+            assert msg["parent_header"].get("msg_id") != forged_id, (
+                f"kernel answered a forged message: {msg['msg_type']} {msg['content']}"
+            )
+
+    cell = run(kc, "6*7")
+    assert_result(cell, "42")
+    assert "FORGED" not in cell.stream("stdout")
+    kc.kernel_info()
+    reply = kc.get_shell_msg(timeout=CELL_TIMEOUT)
+    assert reply["msg_type"] == "kernel_info_reply"
+
+    log = fresh.stderr()
+    assert re.search(r"signature|hmac", log, re.IGNORECASE), (
+        f"kernel logged nothing about the bad signature on stderr; stderr was:\n{log[-3000:]}"
+    )
+
+
+# ---------------------------------------------------------------- stdin
+
+
+def _run_with_input(kc, code: str, answer: str) -> tuple[dict, Cell]:
+    msg_id = kc.execute(code, allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=CELL_TIMEOUT)
+    assert request["msg_type"] == "input_request", request
+    assert request["parent_header"].get("msg_id") == msg_id, "input_request not parented to the execute_request"
+    kc.input(answer)
+    return request, finish(kc, msg_id)
+
+
+def test_stdin_input(shared):
+    request, cell = _run_with_input(shared, 'let name = nbtools::input("Name");\nname', "alice")
+    assert request["content"]["prompt"] == "Name", request["content"]
+    assert request["content"]["password"] is False, request["content"]
+    assert_result(cell, '"alice"')
+
+
+def test_stdin_password(shared):
+    request, cell = _run_with_input(shared, 'let secret = nbtools::input_password("Password");\nsecret', "s3cret")
+    assert request["content"]["prompt"] == "Password", request["content"]
+    assert request["content"]["password"] is True, request["content"]
+    assert_result(cell, '"s3cret"')
+
+
+# ---------------------------------------------------------------- kernel_info, status
+
+
+def test_kernel_info_reply(shared):
+    msg_id = shared.kernel_info()
+    reply = wait_reply(shared, msg_id)
+    content = reply["content"]
+    assert content["status"] == "ok", content
+    assert content["protocol_version"] == "5.3", content
+    assert content["implementation"], content
+    info = content["language_info"]
+    assert info["name"] == "rust", info
+    assert info["file_extension"] == ".rs", info
+    assert info["mimetype"] == "text/rust", info
+    assert info["codemirror_mode"] == "rust", info
+    assert info["pygments_lexer"] == "rust", info
+    assert content["help_links"], content
+    for link in content["help_links"]:
+        assert link["text"] and link["url"], link
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param(lambda kc: kc.execute("1 + 1"), id="execute"),
+        pytest.param(lambda kc: kc.kernel_info(), id="kernel_info"),
+        pytest.param(lambda kc: kc.is_complete("let x = 1;"), id="is_complete"),
+    ],
+)
+def test_busy_idle_parented_to_request(shared, send):
+    drain(shared)
+    msg_id = send(shared)
+    iopub = collect_iopub(shared, msg_id)
+    wait_reply(shared, msg_id)
+    statuses = [m["content"]["execution_state"] for m in iopub if m["msg_type"] == "status"]
+    assert statuses == ["busy", "idle"], statuses
+    assert iopub[0]["msg_type"] == "status" and iopub[0]["content"]["execution_state"] == "busy", [
+        m["msg_type"] for m in iopub
+    ]
+    assert iopub[-1]["msg_type"] == "status"
+
+
+def test_execute_input_has_execution_count(shared):
+    code = "let counted = 3;"
+    cell = run_ok(shared, code)
+    inputs = cell.of_type("execute_input")
+    assert len(inputs) == 1, cell.describe()
+    assert inputs[0]["content"]["code"] == code
+    assert inputs[0]["content"]["execution_count"] == cell.reply["content"]["execution_count"], cell.describe()
+    assert isinstance(inputs[0]["content"]["execution_count"], int) and inputs[0]["content"]["execution_count"] >= 1
+    nxt = run_ok(shared, "counted")
+    assert nxt.reply["content"]["execution_count"] == cell.reply["content"]["execution_count"] + 1
+
+
+def test_stop_on_error_aborts_queued_cells(fresh):
+    kc = fresh.kc
+    run_ok(kc, "let warm = 1;")
+    first = kc.execute('panic!("first fails")', stop_on_error=True)
+    second = kc.execute('println!("SHOULD-NOT-RUN-2");')
+    third = kc.execute('println!("SHOULD-NOT-RUN-3");')
+
+    cells = [finish(kc, msg_id) for msg_id in (first, second, third)]
+    assert cells[0].status == "error", cells[0].describe()
+    for cell in cells[1:]:
+        assert cell.status == "aborted", cell.describe()
+        assert "SHOULD-NOT-RUN" not in cell.stream("stdout"), cell.describe()
+
+    # Once the queue is drained, cells run again.
+    assert_result(run(kc, "warm + 1"), "2")
+
+
+# ---------------------------------------------------------------- displays
+
+
+def test_display_data_html_and_text(shared):
+    cell = run_ok(shared, 'nbtools::display(&nbtools::MimeBundle::text("hi").with_html("<b>hi</b>"));')
+    displays = cell.of_type("display_data")
+    assert len(displays) == 1, cell.describe()
+    assert displays[0]["content"]["data"]["text/plain"] == "hi"
+    assert displays[0]["content"]["data"]["text/html"] == "<b>hi</b>"
+
+
+def test_display_then_update_same_id(shared):
+    cell = run_ok(
+        shared,
+        'let h = nbtools::display_with_id(&nbtools::MimeBundle::text("one"));\n'
+        'h.update(&nbtools::MimeBundle::text("two"));',
+    )
+    kinds = [m["msg_type"] for m in cell.outputs]
+    assert kinds == ["display_data", "update_display_data"], cell.describe()
+    shown, updated = cell.outputs
+    display_id = shown["content"].get("transient", {}).get("display_id")
+    assert display_id, cell.describe()
+    assert updated["content"].get("transient", {}).get("display_id") == display_id, cell.describe()
+    assert shown["content"]["data"]["text/plain"] == "one"
+    assert updated["content"]["data"]["text/plain"] == "two"
+
+
+def test_several_displays_arrive_in_order(shared):
+    cell = run_ok(
+        shared,
+        "for i in 0..5 {\n"
+        '    nbtools::display(&nbtools::MimeBundle::text(format!("item {i}")));\n'
+        "}\n"
+        '"done"',
+    )
+    texts = [m["content"]["data"]["text/plain"] for m in cell.of_type("display_data")]
+    assert texts == [f"item {i}" for i in range(5)], cell.describe()
+    kinds = [m["msg_type"] for m in cell.outputs]
+    assert kinds == ["display_data"] * 5 + ["execute_result"], cell.describe()
+    assert cell.result == '"done"'
+
+
+def test_entity_renders_html_and_text(shared):
+    cell = run_ok(shared, 'entities::Host::from_fqdn("web01.contoso.com")')
+    results = cell.of_type("execute_result")
+    assert len(results) == 1, cell.describe()
+    data = results[0]["content"]["data"]
+    assert data["text/plain"] == "Host: web01.contoso.com", data
+    assert "web01.contoso.com" in data["text/html"], data
+
+
+def test_stdout_and_stderr_streams(shared):
+    cell = run_ok(shared, 'println!("to out");\neprintln!("to err");')
+    assert cell.stream("stdout") == "to out\n", cell.describe()
+    assert cell.stream("stderr") == "to err\n", cell.describe()
+
+
+# ---------------------------------------------------------------- compile errors
+
+
+def test_compile_error_points_at_cell_line(shared):
+    code = 'let a = 1;\nlet y: u32 = "s";\nlet b = 2;'
+    cell = run(shared, code)
+    assert cell.status == "error", cell.describe()
+    assert cell.reply["content"]["ename"] == "compile error", cell.describe()
+    assert cell.error is not None and cell.error["ename"] == "compile error", cell.describe()
+    text = strip_ansi("\n".join(cell.error["traceback"]))
+    assert "mismatched types" in text, text
+    # rustc-style location (`2:14`) or a source excerpt gutter (`2 | let y ...`),
+    # counted in the cell's own lines.
+    assert re.search(r"(?<![\d:])2:\d+", text) or re.search(r"^\s*2\s*\|\s*let y: u32", text, re.M), (
+        f"compile error does not point at line 2 of the cell:\n{text}"
+    )
+    # The kernel is fine afterwards, and nothing from the failed cell was kept.
+    assert_result(run(shared, "6*7"), "42")
+
+
+def test_use_prelude(shared):
+    cell = run_ok(shared, 'use nbtools::prelude::*;\nrefang("hxxp://x[.]y")')
+    assert cell.result == '"http://x.y"', cell.describe()
+
+
+def test_completion_contains_push(shared):
+    code = "let v: Vec<u8> = Vec::new(); v.pu"
+    msg_id = shared.complete(code, len(code))
+    reply = wait_reply(shared, msg_id)
+    content = reply["content"]
+    assert content["status"] == "ok", content
+    assert "push" in content["matches"], content
+    assert content["cursor_end"] == len(code), content
+    assert content["cursor_start"] == len(code) - len("pu"), content
+
+
+def test_inspect_vec_has_docs(shared):
+    code = "std::vec::Vec"
+    msg_id = shared.inspect(code, len(code))
+    reply = wait_reply(shared, msg_id)
+    content = reply["content"]
+    assert content["status"] == "ok", content
+    assert content["found"] is True, content
+    assert "Vec" in content["data"].get("text/plain", ""), content
