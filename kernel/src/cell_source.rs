@@ -27,7 +27,11 @@ pub enum Completeness {
 pub fn completeness(code: &str) -> Completeness {
     let depth = match delimiter_depth(code) {
         Scan::Unbalanced => return Completeness::Invalid,
-        Scan::Unterminated => return Completeness::Incomplete { indent: String::new() },
+        Scan::Unterminated => {
+            return Completeness::Incomplete {
+                indent: String::new(),
+            };
+        }
         Scan::Depth(0) => 0,
         Scan::Depth(depth) => {
             return Completeness::Incomplete {
@@ -43,16 +47,22 @@ pub fn completeness(code: &str) -> Completeness {
     match syn::parse_str::<syn::Block>(&format!("{{{body}\n}}")) {
         Ok(_) => Completeness::Complete,
         Err(error) if error.to_string().contains("unexpected end of input") => {
-            Completeness::Incomplete { indent: String::new() }
+            Completeness::Incomplete {
+                indent: String::new(),
+            }
         }
         Err(_) => {
             // A dangling binary operator or `let x =` at the end: the user is mid-statement.
             let tail = body.trim_end();
-            if ["=", "+", "-", "*", "/", "&&", "||", ".", ",", "=>", "->", "|"]
-                .iter()
-                .any(|op| tail.ends_with(op))
+            if [
+                "=", "+", "-", "*", "/", "&&", "||", ".", ",", "=>", "->", "|",
+            ]
+            .iter()
+            .any(|op| tail.ends_with(op))
             {
-                Completeness::Incomplete { indent: String::new() }
+                Completeness::Incomplete {
+                    indent: String::new(),
+                }
             } else {
                 Completeness::Invalid
             }
@@ -168,7 +178,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Blanks evcxr command lines (`:dep …`) so the rest parses as Rust, keeping line numbers.
 fn strip_commands(code: &str) -> String {
     code.lines()
-        .map(|line| if line.trim_start().starts_with(':') { "" } else { line })
+        .map(|line| {
+            if line.trim_start().starts_with(':') {
+                ""
+            } else {
+                line
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -343,14 +359,37 @@ mod tests {
             ("6 * 7", Completeness::Complete),
             (":dep foo = \"1\"", Completeness::Complete),
             ("", Completeness::Complete),
-            ("fn f() {", Completeness::Incomplete { indent: "    ".into() }),
-            ("let s = \"open", Completeness::Incomplete { indent: String::new() }),
-            ("/* comment", Completeness::Incomplete { indent: String::new() }),
-            ("let x =", Completeness::Incomplete { indent: String::new() }),
+            (
+                "fn f() {",
+                Completeness::Incomplete {
+                    indent: "    ".into(),
+                },
+            ),
+            (
+                "let s = \"open",
+                Completeness::Incomplete {
+                    indent: String::new(),
+                },
+            ),
+            (
+                "/* comment",
+                Completeness::Incomplete {
+                    indent: String::new(),
+                },
+            ),
+            (
+                "let x =",
+                Completeness::Incomplete {
+                    indent: String::new(),
+                },
+            ),
             ("let x = )", Completeness::Invalid),
             ("fn f() { ]", Completeness::Invalid),
             ("let c = '}';", Completeness::Complete),
-            ("fn f<'a>(x: &'a str) -> &'a str { x }", Completeness::Complete),
+            (
+                "fn f<'a>(x: &'a str) -> &'a str { x }",
+                Completeness::Complete,
+            ),
             ("let r = r#\"a \" { b\"#;", Completeness::Complete),
             ("let x = 1 2;", Completeness::Invalid),
         ];
@@ -364,7 +403,10 @@ mod tests {
         let code = "let mut n = 0;\nloop { n += 1; if n > 3 { break } }\nfor i in 0..3 {\n    while n < i {}\n}\nconst fn f() { loop {} }\nlet s = \"loop {\";";
         let out = instrument(code);
         let lines: Vec<&str> = out.code.lines().collect();
-        assert_eq!(lines[1], "loop {::nbtools::__i(); n += 1; if n > 3 { break } }");
+        assert_eq!(
+            lines[1],
+            "loop {::nbtools::__i(); n += 1; if n > 3 { break } }"
+        );
         assert_eq!(lines[2], "for i in 0..3 {::nbtools::__i();");
         assert_eq!(lines[3], "    while n < i {::nbtools::__i();}");
         assert_eq!(lines[5], "const fn f() { loop {} }");
@@ -376,7 +418,12 @@ mod tests {
 
     #[test]
     fn leaves_unparsable_and_loop_free_code_alone() {
-        for code in ["let x = ;", "println!(\"hi\");", ":dep x = \"1\"\nlet y = 2;", "let é = \"ü\"; loop { break }"] {
+        for code in [
+            "let x = ;",
+            "println!(\"hi\");",
+            ":dep x = \"1\"\nlet y = 2;",
+            "let é = \"ü\"; loop { break }",
+        ] {
             let out = instrument(code);
             if code.contains("loop") {
                 assert!(out.code.contains(INTERRUPT_POINT), "{code}");

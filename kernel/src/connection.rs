@@ -32,7 +32,10 @@ pub fn load(path: &Path) -> Result<ConnectionInfo, ConnectionError> {
         path: shown.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| ConnectionError::Parse { path: shown, source })
+    serde_json::from_str(&text).map_err(|source| ConnectionError::Parse {
+        path: shown,
+        source,
+    })
 }
 
 #[cfg(test)]

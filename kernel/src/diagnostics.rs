@@ -30,14 +30,22 @@ impl CellError {
 
 /// Renders compiler errors against the cell the user wrote (`original`), mapping
 /// columns back from the instrumented code evcxr compiled.
-pub fn compile_errors(errors: &[CompilationError], original: &str, instrumented: &Instrumented) -> CellError {
+pub fn compile_errors(
+    errors: &[CompilationError],
+    original: &str,
+    instrumented: &Instrumented,
+) -> CellError {
     let source_lines: Vec<&str> = original.lines().collect();
     let mut traceback = Vec::new();
     for error in errors {
         let level = error.level();
         let code = error.code().map(|c| format!("[{c}]")).unwrap_or_default();
         traceback.push(format!("{level}{code}: {}", error.message()));
-        let mut spans: Vec<_> = error.spanned_messages().iter().filter(|m| m.span.is_some()).collect();
+        let mut spans: Vec<_> = error
+            .spanned_messages()
+            .iter()
+            .filter(|m| m.span.is_some())
+            .collect();
         spans.sort_by_key(|m| !m.is_primary);
         if let Some(primary) = spans.first().and_then(|m| m.span) {
             let column = instrumented.original_column(primary.start_line, primary.start_column);
@@ -63,7 +71,9 @@ pub fn compile_errors(errors: &[CompilationError], original: &str, instrumented:
             }
             let start = instrumented.original_column(span.start_line, span.start_column);
             let end = if span.end_line == span.start_line {
-                instrumented.original_column(span.end_line, span.end_column).max(start + 1)
+                instrumented
+                    .original_column(span.end_line, span.end_column)
+                    .max(start + 1)
             } else {
                 line_text.chars().count() + 1
             };

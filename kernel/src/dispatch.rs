@@ -97,13 +97,25 @@ impl EngineHandle {
                 };
                 while let Ok(command) = rx.recv() {
                     match command {
-                        EngineCommand::Execute { code, allow_stdin, reply } => {
+                        EngineCommand::Execute {
+                            code,
+                            allow_stdin,
+                            reply,
+                        } => {
                             let _ = reply.send(interpreter.execute(&code, allow_stdin));
                         }
-                        EngineCommand::Complete { code, cursor, reply } => {
+                        EngineCommand::Complete {
+                            code,
+                            cursor,
+                            reply,
+                        } => {
                             let _ = reply.send(interpreter.complete(&code, cursor));
                         }
-                        EngineCommand::Inspect { code, cursor, reply } => {
+                        EngineCommand::Inspect {
+                            code,
+                            cursor,
+                            reply,
+                        } => {
                             let _ = reply.send(interpreter.inspect(&code, cursor));
                         }
                     }
@@ -117,8 +129,21 @@ impl EngineHandle {
 
     async fn execute(&self, code: String, allow_stdin: bool) -> CellOutcome {
         let (reply, rx) = oneshot::channel();
-        let lost = || CellOutcome::Error(crate::diagnostics::CellError::new("engine stopped", "the engine thread stopped"));
-        if self.tx.send(EngineCommand::Execute { code, allow_stdin, reply }).is_err() {
+        let lost = || {
+            CellOutcome::Error(crate::diagnostics::CellError::new(
+                "engine stopped",
+                "the engine thread stopped",
+            ))
+        };
+        if self
+            .tx
+            .send(EngineCommand::Execute {
+                code,
+                allow_stdin,
+                reply,
+            })
+            .is_err()
+        {
             return lost();
         }
         rx.await.unwrap_or_else(|_| lost())
@@ -126,7 +151,15 @@ impl EngineHandle {
 
     async fn complete(&self, code: String, cursor: usize) -> Completion {
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(EngineCommand::Complete { code, cursor, reply }).is_err() {
+        if self
+            .tx
+            .send(EngineCommand::Complete {
+                code,
+                cursor,
+                reply,
+            })
+            .is_err()
+        {
             return Completion::default();
         }
         rx.await.unwrap_or_default()
@@ -134,7 +167,13 @@ impl EngineHandle {
 
     async fn inspect(&self, code: String, cursor: usize) -> Option<(String, String)> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(EngineCommand::Inspect { code, cursor, reply }).ok()?;
+        self.tx
+            .send(EngineCommand::Inspect {
+                code,
+                cursor,
+                reply,
+            })
+            .ok()?;
         rx.await.ok().flatten()
     }
 }
@@ -167,7 +206,10 @@ pub struct KernelSink {
 }
 
 impl KernelSink {
-    fn new(out: mpsc::UnboundedSender<Outgoing>, stdin: mpsc::UnboundedReceiver<JupyterMessage>) -> KernelSink {
+    fn new(
+        out: mpsc::UnboundedSender<Outgoing>,
+        stdin: mpsc::UnboundedReceiver<JupyterMessage>,
+    ) -> KernelSink {
         KernelSink {
             out,
             parent: Mutex::new(None),
@@ -217,8 +259,13 @@ impl OutputSink for KernelSink {
                 display_id,
                 update,
             } => {
-                let transient = display_id.map_or_else(|| json!({}), |id| json!({"display_id": id}));
-                let msg_type = if update { "update_display_data" } else { "display_data" };
+                let transient =
+                    display_id.map_or_else(|| json!({}), |id| json!({"display_id": id}));
+                let msg_type = if update {
+                    "update_display_data"
+                } else {
+                    "display_data"
+                };
                 content(
                     msg_type,
                     json!({"data": data, "metadata": metadata, "transient": transient}),
@@ -362,7 +409,16 @@ fn send(out: &mpsc::UnboundedSender<Outgoing>, route: Route, message: JupyterMes
 }
 
 fn status(out: &mpsc::UnboundedSender<Outgoing>, parent: &JupyterMessage, state: ExecutionState) {
-    send(out, Route::IoPub, child_of(parent, Status { execution_state: state }));
+    send(
+        out,
+        Route::IoPub,
+        child_of(
+            parent,
+            Status {
+                execution_state: state,
+            },
+        ),
+    );
 }
 
 /// kernel_info_reply content.
@@ -414,7 +470,11 @@ fn rustc_version() -> String {
         .clone()
 }
 
-fn handle_control(out: &mpsc::UnboundedSender<Outgoing>, engine: &EngineHandle, request: JupyterMessage) -> Option<Exit> {
+fn handle_control(
+    out: &mpsc::UnboundedSender<Outgoing>,
+    engine: &EngineHandle,
+    request: JupyterMessage,
+) -> Option<Exit> {
     status(out, &request, ExecutionState::Busy);
     let mut exit = None;
     let reply = match &request.content {
@@ -426,7 +486,10 @@ fn handle_control(out: &mpsc::UnboundedSender<Outgoing>, engine: &EngineHandle, 
             exit = Some(Exit::Shutdown {
                 restart: shutdown.restart,
             });
-            Some(content("shutdown_reply", json!({"status": "ok", "restart": shutdown.restart})))
+            Some(content(
+                "shutdown_reply",
+                json!({"status": "ok", "restart": shutdown.restart}),
+            ))
         }
         JupyterMessageContent::KernelInfoRequest(_) => Some(kernel_info()),
         other => {
@@ -471,11 +534,15 @@ impl Kernel {
             JupyterMessageContent::KernelInfoRequest(_) => self.reply(request, kernel_info()),
             JupyterMessageContent::IsCompleteRequest(is_complete) => {
                 let reply = match cell_source::completeness(&is_complete.code) {
-                    Completeness::Complete => IsCompleteReply::new(IsCompleteReplyStatus::Complete, String::new()),
+                    Completeness::Complete => {
+                        IsCompleteReply::new(IsCompleteReplyStatus::Complete, String::new())
+                    }
                     Completeness::Incomplete { indent } => {
                         IsCompleteReply::new(IsCompleteReplyStatus::Incomplete, indent)
                     }
-                    Completeness::Invalid => IsCompleteReply::new(IsCompleteReplyStatus::Invalid, String::new()),
+                    Completeness::Invalid => {
+                        IsCompleteReply::new(IsCompleteReplyStatus::Invalid, String::new())
+                    }
                 };
                 self.reply(request, reply);
             }
@@ -515,34 +582,53 @@ impl Kernel {
                 self.reply(request, reply);
             }
             JupyterMessageContent::CommInfoRequest(_) => {
-                self.reply(request, content("comm_info_reply", json!({"status": "ok", "comms": {}})));
+                self.reply(
+                    request,
+                    content("comm_info_reply", json!({"status": "ok", "comms": {}})),
+                );
             }
             JupyterMessageContent::CommOpen(open) => {
                 // No comm targets are registered yet: close it, as the spec asks.
                 send(
                     &self.out,
                     Route::IoPub,
-                    child_of(request, content("comm_close", json!({"comm_id": open.comm_id.0.clone(), "data": {}}))),
+                    child_of(
+                        request,
+                        content(
+                            "comm_close",
+                            json!({"comm_id": open.comm_id.0.clone(), "data": {}}),
+                        ),
+                    ),
                 );
             }
             JupyterMessageContent::CommMsg(_) | JupyterMessageContent::CommClose(_) => {}
             JupyterMessageContent::ShutdownRequest(shutdown) => {
                 self.reply(
                     request,
-                    content("shutdown_reply", json!({"status": "ok", "restart": shutdown.restart})),
+                    content(
+                        "shutdown_reply",
+                        json!({"status": "ok", "restart": shutdown.restart}),
+                    ),
                 );
                 return ShellResult::Exit(Exit::Shutdown {
                     restart: shutdown.restart,
                 });
             }
             other => {
-                eprintln!("huntrs: ignored unsupported {} on shell", other.message_type());
+                eprintln!(
+                    "huntrs: ignored unsupported {} on shell",
+                    other.message_type()
+                );
             }
         }
         ShellResult::Continue
     }
 
-    async fn execute(&mut self, request: &JupyterMessage, execute: &jupyter_protocol::ExecuteRequest) -> ShellResult {
+    async fn execute(
+        &mut self,
+        request: &JupyterMessage,
+        execute: &jupyter_protocol::ExecuteRequest,
+    ) -> ShellResult {
         let silent = execute.silent;
         let store_history = execute.store_history && !silent;
         if store_history {
@@ -553,11 +639,20 @@ impl Kernel {
             send(
                 &self.out,
                 Route::IoPub,
-                child_of(request, content("execute_input", json!({"code": execute.code, "execution_count": count}))),
+                child_of(
+                    request,
+                    content(
+                        "execute_input",
+                        json!({"code": execute.code, "execution_count": count}),
+                    ),
+                ),
             );
         }
         self.sink.set_parent(Some(request.clone()));
-        let outcome = self.engine.execute(execute.code.clone(), execute.allow_stdin).await;
+        let outcome = self
+            .engine
+            .execute(execute.code.clone(), execute.allow_stdin)
+            .await;
         self.sink.set_parent(None);
         let user_expressions: serde_json::Map<String, Value> = execute
             .user_expressions
@@ -575,7 +670,11 @@ impl Kernel {
         let result = match outcome {
             CellOutcome::Value(data) => {
                 if let Some(data) = data.filter(|_| !silent) {
-                    output_text = data.get("text/plain").and_then(Value::as_str).unwrap_or("").to_owned();
+                    output_text = data
+                        .get("text/plain")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
                     send(
                         &self.out,
                         Route::IoPub,
@@ -648,11 +747,22 @@ impl Kernel {
             HistoryRequest::Tail { n, output, .. } => {
                 let n = usize::try_from(*n).unwrap_or(0);
                 let skip = self.history.len().saturating_sub(n);
-                self.history[skip..].iter().map(|i| entry(i, *output)).collect()
+                self.history[skip..]
+                    .iter()
+                    .map(|i| entry(i, *output))
+                    .collect()
             }
-            HistoryRequest::Range { start, stop, output, .. } => {
+            HistoryRequest::Range {
+                start,
+                stop,
+                output,
+                ..
+            } => {
                 let start = usize::try_from(*start).unwrap_or(0);
-                let stop = usize::try_from(*stop).ok().filter(|&s| s > 0).unwrap_or(usize::MAX);
+                let stop = usize::try_from(*stop)
+                    .ok()
+                    .filter(|&s| s > 0)
+                    .unwrap_or(usize::MAX);
                 self.history
                     .iter()
                     .filter(|i| i.line >= start && i.line < stop)
@@ -713,7 +823,9 @@ fn glob_match(pattern: &str, text: &str) -> bool {
 
 /// Jupyter counts cursor positions in Unicode code points; Rust strings index bytes.
 fn char_to_byte(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(b, _)| b)
 }
 
 fn byte_to_char(text: &str, byte: usize) -> usize {

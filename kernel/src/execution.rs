@@ -95,7 +95,9 @@ impl Interrupter {
             while waited < INTERRUPT_GRACE {
                 std::thread::sleep(step);
                 waited += step;
-                if !state.running.load(Ordering::SeqCst) || state.cell.load(Ordering::SeqCst) != cell {
+                if !state.running.load(Ordering::SeqCst)
+                    || state.cell.load(Ordering::SeqCst) != cell
+                {
                     return;
                 }
             }
@@ -114,7 +116,10 @@ impl Interrupter {
 /// the kernel except the cell process). Returns whether there were any.
 fn stop_builds(cell_process: i32) -> bool {
     let me = std::process::id() as i32;
-    let builds: Vec<i32> = children_of(me).into_iter().filter(|&p| p != cell_process).collect();
+    let builds: Vec<i32> = children_of(me)
+        .into_iter()
+        .filter(|&p| p != cell_process)
+        .collect();
     for &pid in &builds {
         kill_tree(pid);
     }
@@ -180,7 +185,11 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Starts evcxr on the preload cache (which `main` selected through
     /// `EVCXR_TMPDIR`) and loads the workspace crates. Slow only when the cache is cold.
-    pub fn start(preload: &Preload, sink: Arc<dyn OutputSink>, interrupter: Interrupter) -> Result<Engine, EngineError> {
+    pub fn start(
+        preload: &Preload,
+        sink: Arc<dyn OutputSink>,
+        interrupter: Interrupter,
+    ) -> Result<Engine, EngineError> {
         let exe = std::env::current_exe().map_err(|e| EngineError::Start(e.to_string()))?;
         let mut command = std::process::Command::new(exe);
         // Own process group: a Ctrl-C or a signal to the kernel's group must not kill
@@ -190,8 +199,8 @@ impl Engine {
         // their $ORIGIN-relative rpaths break when cargo copies a cell's library out of
         // deps/, so the loader is told where both live.
         command.env("LD_LIBRARY_PATH", preload.library_path()?);
-        let (eval_context, outputs) =
-            EvalContext::with_subprocess_command(command).map_err(|e| EngineError::Start(e.to_string()))?;
+        let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
+            .map_err(|e| EngineError::Start(e.to_string()))?;
         let context = CommandContext::with_eval_context(eval_context);
         let pump = Pump::start(outputs, Arc::clone(&sink));
         let mut engine = Engine {
@@ -226,7 +235,12 @@ impl Engine {
     fn run(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
         let instrumented = cell_source::instrument(code);
         let state = &self.interrupter.state;
-        let child = self.context.process_handle().lock().map(|c| c.id() as i32).unwrap_or(0);
+        let child = self
+            .context
+            .process_handle()
+            .lock()
+            .map(|c| c.id() as i32)
+            .unwrap_or(0);
         state.child_pid.store(child, Ordering::SeqCst);
         state.forced.store(false, Ordering::SeqCst);
         state.cell.fetch_add(1, Ordering::SeqCst);
@@ -246,11 +260,13 @@ impl Engine {
                     );
                     return String::new();
                 }
-                sink.input(&request.prompt, request.is_password).unwrap_or_default()
+                sink.input(&request.prompt, request.is_password)
+                    .unwrap_or_default()
             },
         };
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.context.execute_with_callbacks(&instrumented.code, &mut callbacks)
+            self.context
+                .execute_with_callbacks(&instrumented.code, &mut callbacks)
         }));
         state.running.store(false, Ordering::SeqCst);
         let events = self.pump.flush();
@@ -261,10 +277,15 @@ impl Engine {
 
     /// Completion candidates at byte offset `cursor`.
     pub fn complete(&mut self, code: &str, cursor: usize) -> Completion {
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.context.completions(code, cursor)));
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.context.completions(code, cursor)));
         match result {
             Ok(Ok(completions)) => Completion {
-                matches: completions.completions.into_iter().map(|c| c.code).collect(),
+                matches: completions
+                    .completions
+                    .into_iter()
+                    .map(|c| c.code)
+                    .collect(),
                 start: completions.start_offset,
                 end: completions.end_offset,
             },
@@ -278,7 +299,8 @@ impl Engine {
 
     /// Documentation for the item ending at byte offset `cursor`: (plain text, HTML).
     pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)> {
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.context.hover_at(code, cursor)));
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| self.context.hover_at(code, cursor)));
         match result {
             Ok(Ok((plain, html))) if !plain.trim().is_empty() => Some((plain, html)),
             _ => None,
@@ -301,7 +323,10 @@ fn outcome(
     instrumented: &Instrumented,
 ) -> CellOutcome {
     let interrupted = |detail: &str| {
-        CellOutcome::Error(CellError::new("KeyboardInterrupt", format!("KeyboardInterrupt: {detail}")))
+        CellOutcome::Error(CellError::new(
+            "KeyboardInterrupt",
+            format!("KeyboardInterrupt: {detail}"),
+        ))
     };
     let result = match result {
         Ok(result) => result,
@@ -338,17 +363,19 @@ fn outcome(
         Err(evcxr::Error::CompilationErrors(errors)) => {
             CellOutcome::Error(diagnostics::compile_errors(&errors, code, instrumented))
         }
-        Err(evcxr::Error::TypeRedefinedVariablesLost(variables)) => CellOutcome::Error(CellError::new(
-            "evcxr error",
-            format!(
-                "variables whose type was redefined were lost: {}",
-                variables.join(", ")
-            ),
-        )),
+        Err(evcxr::Error::TypeRedefinedVariablesLost(variables)) => {
+            CellOutcome::Error(CellError::new(
+                "evcxr error",
+                format!(
+                    "variables whose type was redefined were lost: {}",
+                    variables.join(", ")
+                ),
+            ))
+        }
         Err(other) => CellOutcome::Error(CellError::new("evcxr error", other.to_string())),
-        Ok(_) if events.interrupted => interrupted(
-            "the cell was interrupted; variables it had not moved or defined are kept",
-        ),
+        Ok(_) if events.interrupted => {
+            interrupted("the cell was interrupted; variables it had not moved or defined are kept")
+        }
         Ok(_) if events.panic.is_some() => {
             let (message, location) = events.panic.unwrap_or_default();
             let mut error = CellError::new("panic", message.clone());
@@ -385,7 +412,8 @@ struct Pump {
 
 impl Pump {
     fn start(outputs: EvalContextOutputs, sink: Arc<dyn OutputSink>) -> Pump {
-        let (flush_tx, flush_rx) = crossbeam_channel::unbounded::<crossbeam_channel::Sender<CellEvents>>();
+        let (flush_tx, flush_rx) =
+            crossbeam_channel::unbounded::<crossbeam_channel::Sender<CellEvents>>();
         let events = Arc::new(Mutex::new(CellEvents::default()));
         let spawned = std::thread::Builder::new()
             .name("huntrs-output".into())
@@ -475,6 +503,8 @@ impl Pump {
         if self.flush.send(ack_tx).is_err() {
             return CellEvents::default();
         }
-        ack_rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default()
+        ack_rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_default()
     }
 }

@@ -50,7 +50,9 @@ fn sys_prefix() -> anyhow::Result<PathBuf> {
     if !output.status.success() {
         bail!("python3 could not report sys.prefix");
     }
-    Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim(),
+    ))
 }
 
 /// The kernel.json for this binary.
@@ -106,13 +108,17 @@ mod tests {
         let dir = install(&location).expect("install");
         assert_eq!(dir, prefix.join("share/jupyter/kernels/huntrs"));
         let spec: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("kernel.json")).expect("read")).expect("json");
+            serde_json::from_str(&std::fs::read_to_string(dir.join("kernel.json")).expect("read"))
+                .expect("json");
         assert_eq!(spec["display_name"], "Rust · huntrs");
         assert_eq!(spec["language"], "rust");
         assert_eq!(spec["argv"][3], "{connection_file}");
         assert!(dir.join("logo-64x64.png").is_file());
         assert_eq!(uninstall(&location).expect("uninstall"), dir);
-        assert!(uninstall(&location).is_err(), "second uninstall names the missing spec");
+        assert!(
+            uninstall(&location).is_err(),
+            "second uninstall names the missing spec"
+        );
         std::fs::remove_dir_all(&prefix).ok();
     }
 }

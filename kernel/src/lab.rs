@@ -32,7 +32,10 @@ pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
     let source = preload.source_dir.clone();
     let venv = std::env::var_os("HUNTRS_VENV").map_or_else(|| source.join(".venv"), PathBuf::from);
     let setup = source.join("scripts/setup-python.sh");
-    eprintln!("huntrs lab: preparing the Python environment in {}", venv.display());
+    eprintln!(
+        "huntrs lab: preparing the Python environment in {}",
+        venv.display()
+    );
     let status = std::process::Command::new("bash")
         .arg(&setup)
         .env("HUNTRS_VENV", &venv)
@@ -50,8 +53,11 @@ pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
     crate::ensure_preloaded(&preload)?;
     if let Some(path) = &args.headless {
         let out_dir = source.join("out");
-        std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-        let name = path.file_name().context("--headless needs a notebook file")?;
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let name = path
+            .file_name()
+            .context("--headless needs a notebook file")?;
         let run = RunArgs {
             notebook: path.clone(),
             output: Some(out_dir.join(name)),

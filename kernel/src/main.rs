@@ -15,6 +15,7 @@ mod lab;
 mod notebook;
 mod preload;
 mod protocol;
+mod rustc_wrapper;
 mod transport;
 // Shared with nbtools; the kernel only decodes, the cell process only encodes.
 #[allow(dead_code)]
@@ -62,12 +63,18 @@ fn main() -> anyhow::Result<()> {
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         prepare_cell_process();
     }
-    // Serves as evcxr's cell process or rustc wrapper when asked to; returns otherwise.
+    if std::env::var_os("EVCXR_RUSTC_WRAPPER").is_some() {
+        std::process::exit(rustc_wrapper::run());
+    }
+    // Serves as evcxr's cell process when asked to; returns otherwise.
     evcxr::runtime_hook();
     let cli = Cli::parse();
     match cli.command {
         Command::Kernel { connection_file } => run_kernel(&connection_file),
-        Command::Install { location, no_preload } => {
+        Command::Install {
+            location,
+            no_preload,
+        } => {
             let dir = install::install(&location)?;
             println!("Installed kernelspec \"huntrs\" in {}", dir.display());
             if !no_preload {
@@ -107,6 +114,7 @@ fn select_preload() -> anyhow::Result<preload::Preload> {
     // SAFETY: called from main before the runtime or any other thread exists.
     unsafe {
         std::env::set_var("EVCXR_TMPDIR", preload.work_dir());
+        std::env::set_var("EVCXR_CONFIG_DIR", preload.evcxr_config_dir());
     }
     Ok(preload)
 }
@@ -135,7 +143,10 @@ fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
         .context("building the preload cache failed")?;
     drop(engine);
     preload.mark_built()?;
-    eprintln!("huntrs: preload ready in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "huntrs: preload ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -156,7 +167,8 @@ fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
             if !preload.is_built() {
                 preload::build_in_subprocess(&*engine_sink)?;
             }
-            execution::Engine::start(&preload, engine_sink, interrupter).map_err(anyhow::Error::from)
+            execution::Engine::start(&preload, engine_sink, interrupter)
+                .map_err(anyhow::Error::from)
         });
         let interrupter = engine.interrupter.clone();
         tokio::spawn(async move {

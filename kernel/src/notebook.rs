@@ -78,7 +78,9 @@ impl SinkState {
 
 impl OutputSink for NotebookSink {
     fn stream(&self, name: &str, text: &str) {
-        let Ok(mut state) = self.state.lock() else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
         let current = state.current;
         if !state.clear_on_next
             && let Some(last) = state.cells[current].last_mut()
@@ -93,7 +95,9 @@ impl OutputSink for NotebookSink {
     }
 
     fn event(&self, event: ChildEvent) {
-        let Ok(mut state) = self.state.lock() else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
         match event {
             ChildEvent::Display {
                 data,
@@ -102,16 +106,22 @@ impl OutputSink for NotebookSink {
                 update,
             } => {
                 if update {
-                    let targets = display_id.and_then(|id| state.displays.get(&id).cloned()).unwrap_or_default();
+                    let targets = display_id
+                        .and_then(|id| state.displays.get(&id).cloned())
+                        .unwrap_or_default();
                     for (cell, index) in targets {
-                        if let Some(output) = state.cells.get_mut(cell).and_then(|c| c.get_mut(index)) {
+                        if let Some(output) =
+                            state.cells.get_mut(cell).and_then(|c| c.get_mut(index))
+                        {
                             output["data"] = json!(data);
                             output["metadata"] = json!(metadata);
                         }
                     }
                     return;
                 }
-                state.push(json!({"output_type": "display_data", "data": data, "metadata": metadata}));
+                state.push(
+                    json!({"output_type": "display_data", "data": data, "metadata": metadata}),
+                );
                 if let Some(id) = display_id {
                     let location = (state.current, state.cells[state.current].len() - 1);
                     state.displays.entry(id).or_default().push(location);
@@ -146,8 +156,12 @@ fn source_text(cell: &Value) -> String {
 pub fn run(args: &RunArgs, preload: &Preload) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.notebook)
         .with_context(|| format!("cannot read notebook {}", args.notebook.display()))?;
-    let mut notebook: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a valid .ipynb (JSON) file", args.notebook.display()))?;
+    let mut notebook: Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid .ipynb (JSON) file",
+            args.notebook.display()
+        )
+    })?;
     if notebook["nbformat"].as_u64() != Some(4) {
         bail!("{} is not an nbformat 4 notebook", args.notebook.display());
     }
@@ -174,11 +188,17 @@ pub fn run(args: &RunArgs, preload: &Preload) -> anyhow::Result<()> {
         }
         let started = std::time::Instant::now();
         let outcome = engine.execute(&source_text(cell), false);
-        let mut outputs = sink.state.lock().map(|mut s| std::mem::take(&mut s.cells[index])).unwrap_or_default();
+        let mut outputs = sink
+            .state
+            .lock()
+            .map(|mut s| std::mem::take(&mut s.cells[index]))
+            .unwrap_or_default();
         let verdict = match outcome {
             CellOutcome::Value(Some(data)) => {
-                outputs.push(json!({"output_type": "execute_result", "execution_count": count,
-                                    "data": data, "metadata": {}}));
+                outputs.push(
+                    json!({"output_type": "execute_result", "execution_count": count,
+                                    "data": data, "metadata": {}}),
+                );
                 String::from("ok")
             }
             CellOutcome::Value(None) => String::from("ok"),
@@ -186,7 +206,11 @@ pub fn run(args: &RunArgs, preload: &Preload) -> anyhow::Result<()> {
                 outputs.push(json!({"output_type": "error", "ename": error.ename,
                                     "evalue": error.evalue, "traceback": error.traceback}));
                 failures.push(format!("cell {count}: {}: {}", error.ename, error.evalue));
-                format!("{}: {}", error.ename, error.evalue.lines().next().unwrap_or(""))
+                format!(
+                    "{}: {}",
+                    error.ename,
+                    error.evalue.lines().next().unwrap_or("")
+                )
             }
         };
         cell["execution_count"] = json!(count);
@@ -216,7 +240,11 @@ pub fn run(args: &RunArgs, preload: &Preload) -> anyhow::Result<()> {
     if failures.is_empty() {
         Ok(())
     } else {
-        bail!("{} cell(s) failed:\n{}", failures.len(), failures.join("\n"))
+        bail!(
+            "{} cell(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        )
     }
 }
 
@@ -227,7 +255,9 @@ fn write_output(args: &RunArgs, notebook: &Value) -> anyhow::Result<PathBuf> {
             serde_json::to_string_pretty(notebook)? + "\n",
         ),
         Format::Html => (
-            args.output.clone().unwrap_or_else(|| args.notebook.with_extension("html")),
+            args.output
+                .clone()
+                .unwrap_or_else(|| args.notebook.with_extension("html")),
             render_html(notebook, &args.notebook),
         ),
     };
@@ -236,7 +266,10 @@ fn write_output(args: &RunArgs, notebook: &Value) -> anyhow::Result<PathBuf> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn strip_ansi(text: &str) -> String {
@@ -282,7 +315,10 @@ fn render_output(output: &Value) -> String {
                 .as_array()
                 .map(|t| t.iter().filter_map(Value::as_str).map(strip_ansi).collect())
                 .unwrap_or_default();
-            format!("<pre class=\"error\">{}</pre>", escape(&traceback.join("\n")))
+            format!(
+                "<pre class=\"error\">{}</pre>",
+                escape(&traceback.join("\n"))
+            )
         }
         Some("display_data" | "execute_result") => {
             let data = &output["data"];
@@ -291,11 +327,17 @@ fn render_output(output: &Value) -> String {
             } else if let Some(svg) = data.get("image/svg+xml") {
                 format!("<div class=\"svg\">{}</div>", text_of(svg))
             } else if let Some(png) = data.get("image/png") {
-                format!("<img src=\"data:image/png;base64,{}\">", text_of(png).trim())
+                format!(
+                    "<img src=\"data:image/png;base64,{}\">",
+                    text_of(png).trim()
+                )
             } else if let Some(md) = data.get("text/markdown") {
                 markdown(&text_of(md))
             } else if let Some(json) = data.get("application/json") {
-                format!("<pre>{}</pre>", escape(&serde_json::to_string_pretty(json).unwrap_or_default()))
+                format!(
+                    "<pre>{}</pre>",
+                    escape(&serde_json::to_string_pretty(json).unwrap_or_default())
+                )
             } else if let Some(plain) = data.get("text/plain") {
                 format!("<pre>{}</pre>", escape(&text_of(plain)))
             } else {
@@ -307,14 +349,23 @@ fn render_output(output: &Value) -> String {
 }
 
 fn render_html(notebook: &Value, path: &Path) -> String {
-    let title = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let title = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut body = String::new();
     for cell in notebook["cells"].as_array().into_iter().flatten() {
         let source = source_text(cell);
         match cell["cell_type"].as_str() {
-            Some("markdown") => body.push_str(&format!("<section class=\"md\">{}</section>\n", markdown(&source))),
+            Some("markdown") => body.push_str(&format!(
+                "<section class=\"md\">{}</section>\n",
+                markdown(&source)
+            )),
             Some("code") => {
-                let count = cell["execution_count"].as_u64().map(|n| n.to_string()).unwrap_or_default();
+                let count = cell["execution_count"]
+                    .as_u64()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 body.push_str(&format!(
                     "<section class=\"code\"><div class=\"prompt\">[{count}]</div><pre class=\"input\">{}</pre>",
                     escape(&source)
@@ -348,10 +399,21 @@ mod tests {
         sink.stream("stdout", "a\n");
         sink.stream("stdout", "b\n");
         sink.stream("stderr", "c\n");
-        let data = |text: &str| std::collections::BTreeMap::from([("text/plain".to_owned(), json!(text))]);
-        sink.event(ChildEvent::Display { data: data("one"), metadata: Default::default(), display_id: Some("d".into()), update: false });
+        let data =
+            |text: &str| std::collections::BTreeMap::from([("text/plain".to_owned(), json!(text))]);
+        sink.event(ChildEvent::Display {
+            data: data("one"),
+            metadata: Default::default(),
+            display_id: Some("d".into()),
+            update: false,
+        });
         sink.state.lock().expect("lock").current = 1;
-        sink.event(ChildEvent::Display { data: data("two"), metadata: Default::default(), display_id: Some("d".into()), update: true });
+        sink.event(ChildEvent::Display {
+            data: data("two"),
+            metadata: Default::default(),
+            display_id: Some("d".into()),
+            update: true,
+        });
         let state = sink.state.lock().expect("lock");
         assert_eq!(state.cells[0][0]["text"], "a\nb\n");
         assert_eq!(state.cells[0][1]["name"], "stderr");

@@ -18,6 +18,8 @@ use sha2::{Digest, Sha256};
 const WORKSPACE_LOCK: &str = include_str!("../../Cargo.lock");
 /// The crates every cell can use without `:dep`.
 pub const PRELOADED_CRATES: [&str; 4] = ["entities", "sectools", "data", "nbtools"];
+/// Bumped whenever the way the cache is built changes, so old caches are not reused.
+const LAYOUT: &str = "evcxr-dylib-1";
 /// Written once the cache holds a complete build.
 const STAMP: &str = "preload.ok";
 
@@ -33,15 +35,15 @@ pub enum PreloadError {
         source: std::io::Error,
     },
     /// `rustc` could not be run.
-    #[error("cannot run `rustc -vV` ({0}); install Rust with rustup and make sure rustc is on PATH")]
+    #[error(
+        "cannot run `rustc -vV` ({0}); install Rust with rustup and make sure rustc is on PATH"
+    )]
     Rustc(String),
     /// `huntrs preload` failed; the last lines of its output say why.
     #[error("compiling the preloaded crates failed:\n{0}")]
     Build(String),
     /// The workspace crates' sources are not where this binary was built from.
-    #[error(
-        "the huntrs crates are not at {0}; set HUNTRS_SOURCE_DIR to the huntrs repository"
-    )]
+    #[error("the huntrs crates are not at {0}; set HUNTRS_SOURCE_DIR to the huntrs repository")]
     Sources(String),
 }
 
@@ -98,14 +100,24 @@ impl Preload {
             .lines()
             .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
             .ok_or_else(|| PreloadError::Rustc("`rustc -vV` did not name the host".into()))?;
-        let mut dirs = vec![
-            sysroot.join("lib/rustlib").join(&host).join("lib"),
-            self.work_dir().join("target").join(&host).join("debug/deps"),
-        ];
+        let deps = self
+            .work_dir()
+            .join("target")
+            .join(&host)
+            .join("debug/deps");
+        // The loader skips search directories that were missing when the process
+        // started, and the cell process starts before the first build creates this one.
+        std::fs::create_dir_all(&deps).map_err(io_error(&deps))?;
+        let mut dirs = vec![sysroot.join("lib/rustlib").join(&host).join("lib"), deps];
         if let Some(existing) = std::env::var_os("LD_LIBRARY_PATH") {
             dirs.extend(std::env::split_paths(&existing));
         }
         std::env::join_paths(dirs).map_err(|e| PreloadError::Rustc(e.to_string()))
+    }
+
+    /// What `EVCXR_CONFIG_DIR` points at: huntrs's evcxr settings.
+    pub fn evcxr_config_dir(&self) -> PathBuf {
+        self.dir.join("evcxr-config")
     }
 
     /// Whether a complete build is already in the cache.
@@ -130,6 +142,21 @@ impl Preload {
         if std::fs::read_to_string(&config).ok().as_deref() != Some(wanted) {
             std::fs::write(&config, wanted).map_err(io_error(&config))?;
         }
+        // evcxr reads these before its first compilation, so they never trigger the full
+        // rebuild that changing them later would (`:opt` or `:allow_static_linking`
+        // after start cleans the whole build). Dependencies are dylibs: one copy of
+        // each crate (and of its statics) is shared by every cell, and cells link fast.
+        let evcxr_dir = self.evcxr_config_dir();
+        std::fs::create_dir_all(&evcxr_dir).map_err(io_error(&evcxr_dir))?;
+        let toml = evcxr_dir.join("evcxr.toml");
+        let wanted = format!(
+            "# Written by huntrs.\n[evcxr]\ntmpdir = {:?}\npreserve_vars_on_panic = true\n\
+             allow_static_linking = false\nopt_level = \"0\"\n",
+            work.display().to_string()
+        );
+        if std::fs::read_to_string(&toml).ok().as_deref() != Some(wanted.as_str()) {
+            std::fs::write(&toml, wanted).map_err(io_error(&toml))?;
+        }
         // Resolve the same dependency versions the workspace was tested with.
         let lock = work.join("Cargo.lock");
         if !lock.exists() {
@@ -140,7 +167,7 @@ impl Preload {
 
     /// The evcxr input that makes the crates available in every cell.
     pub fn setup_code(&self) -> String {
-        let mut code = String::from(":opt 0\n");
+        let mut code = String::new();
         for krate in PRELOADED_CRATES {
             let path = self.source_dir.join("crates").join(krate);
             code.push_str(&format!(
@@ -177,7 +204,9 @@ fn cache_key() -> Result<String, PreloadError> {
         .output()
         .map_err(|e| PreloadError::Rustc(e.to_string()))?;
     if !rustc.status.success() {
-        return Err(PreloadError::Rustc(String::from_utf8_lossy(&rustc.stderr).into_owned()));
+        return Err(PreloadError::Rustc(
+            String::from_utf8_lossy(&rustc.stderr).into_owned(),
+        ));
     }
     let exe = std::env::current_exe().unwrap_or_default();
     let linker = ["mold", "lld"]
@@ -185,6 +214,7 @@ fn cache_key() -> Result<String, PreloadError> {
         .find(|l| which(l))
         .unwrap_or("system");
     let mut hash = Sha256::new();
+    hash.update(LAYOUT);
     hash.update(WORKSPACE_LOCK);
     hash.update(&rustc.stdout);
     hash.update(exe.as_os_str().as_encoded_bytes());
@@ -215,7 +245,10 @@ pub fn build_in_subprocess(sink: &dyn crate::execution::OutputSink) -> Result<()
         .map_err(|e| PreloadError::Rustc(format!("cannot start `huntrs preload`: {e}")))?;
     let mut tail = Vec::new();
     if let Some(stderr) = child.stderr.take() {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             sink.stream("stderr", &format!("{line}\n"));
             tail.push(line);
             if tail.len() > 40 {
@@ -223,7 +256,9 @@ pub fn build_in_subprocess(sink: &dyn crate::execution::OutputSink) -> Result<()
             }
         }
     }
-    let status = child.wait().map_err(|e| PreloadError::Rustc(e.to_string()))?;
+    let status = child
+        .wait()
+        .map_err(|e| PreloadError::Rustc(e.to_string()))?;
     if status.success() {
         Ok(())
     } else {

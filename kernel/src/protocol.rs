@@ -125,10 +125,11 @@ impl Codec {
             return Err(WireError::TooFewFrames(body.len()));
         }
         let parts: [&[u8]; 4] = [&body[1], &body[2], &body[3], &body[4]];
-        let header: Header = serde_json::from_slice(&body[1]).map_err(|source| WireError::Json {
-            part: "header",
-            source,
-        })?;
+        let header: Header =
+            serde_json::from_slice(&body[1]).map_err(|source| WireError::Json {
+                part: "header",
+                source,
+            })?;
         if !self.verify(&body[0], &parts) {
             return Err(WireError::BadSignature {
                 msg_type: header.msg_type,
@@ -138,10 +139,12 @@ impl Codec {
         let parent_header = match parent {
             Value::Object(map) if map.is_empty() => None,
             Value::Null => None,
-            other => Some(serde_json::from_value(other).map_err(|source| WireError::Json {
-                part: "parent_header",
-                source,
-            })?),
+            other => Some(
+                serde_json::from_value(other).map_err(|source| WireError::Json {
+                    part: "parent_header",
+                    source,
+                })?,
+            ),
         };
         let metadata: Value = json_frame(&body[3], "metadata")?;
         let content: Value = json_frame(&body[4], "content")?;
@@ -199,7 +202,10 @@ mod erased {
 }
 
 /// A new message of `content`'s type, as a reply to or output of `parent`.
-pub fn child_of(parent: &JupyterMessage, content: impl Into<JupyterMessageContent>) -> JupyterMessage {
+pub fn child_of(
+    parent: &JupyterMessage,
+    content: impl Into<JupyterMessageContent>,
+) -> JupyterMessage {
     let mut message = JupyterMessage::new(content, Some(parent));
     message.header.username = String::from("huntrs");
     message.header.version = String::from(PROTOCOL_VERSION);
@@ -235,7 +241,10 @@ mod tests {
         assert_eq!(frames[1].as_ref(), DELIMITER);
         assert_eq!(frames[2].len(), 64, "hex sha256");
         let decoded = codec.decode(frames).expect("decode");
-        assert_eq!(decoded.zmq_identities, vec![Bytes::from_static(b"client-7")]);
+        assert_eq!(
+            decoded.zmq_identities,
+            vec![Bytes::from_static(b"client-7")]
+        );
         match decoded.content {
             JupyterMessageContent::ExecuteRequest(req) => assert_eq!(req.code, "1 + 1"),
             other => panic!("unexpected {other:?}"),
@@ -247,7 +256,9 @@ mod tests {
         let forger = Codec::new("hmac-sha256", "not-the-key").expect("codec");
         let codec = Codec::new("hmac-sha256", "secret").expect("codec");
         let err = codec.decode(forger.encode(&request())).unwrap_err();
-        assert!(matches!(err, WireError::BadSignature { ref msg_type } if msg_type == "execute_request"));
+        assert!(
+            matches!(err, WireError::BadSignature { ref msg_type } if msg_type == "execute_request")
+        );
     }
 
     #[test]
@@ -256,30 +267,53 @@ mod tests {
         let mut frames = codec.encode(&request());
         let last = frames.len() - 1;
         frames[last] = Bytes::from_static(br#"{"code":"rm -rf /","silent":false,"store_history":true,"user_expressions":{},"allow_stdin":false,"stop_on_error":true}"#);
-        assert!(matches!(codec.decode(frames), Err(WireError::BadSignature { .. })));
+        assert!(matches!(
+            codec.decode(frames),
+            Err(WireError::BadSignature { .. })
+        ));
     }
 
     #[test]
     fn reports_malformed_frames() {
         let codec = Codec::new("hmac-sha256", "").expect("unsigned codec");
-        let frames = |parts: &[&'static [u8]]| parts.iter().map(|p| Bytes::from_static(p)).collect::<Vec<_>>();
-        assert!(matches!(codec.decode(frames(&[b"id", b"x"])), Err(WireError::MissingDelimiter(2))));
-        assert!(matches!(codec.decode(frames(&[DELIMITER, b"", b"{}"])), Err(WireError::TooFewFrames(2))));
+        let frames = |parts: &[&'static [u8]]| {
+            parts
+                .iter()
+                .map(|p| Bytes::from_static(p))
+                .collect::<Vec<_>>()
+        };
+        assert!(matches!(
+            codec.decode(frames(&[b"id", b"x"])),
+            Err(WireError::MissingDelimiter(2))
+        ));
+        assert!(matches!(
+            codec.decode(frames(&[DELIMITER, b"", b"{}"])),
+            Err(WireError::TooFewFrames(2))
+        ));
         assert!(matches!(
             codec.decode(frames(&[DELIMITER, b"", b"not json", b"{}", b"{}", b"{}"])),
             Err(WireError::Json { part: "header", .. })
         ));
         let unsigned = codec.encode(&KernelInfoRequest {}.into());
-        assert!(codec.decode(unsigned).is_ok(), "empty key means unsigned messages are accepted");
+        assert!(
+            codec.decode(unsigned).is_ok(),
+            "empty key means unsigned messages are accepted"
+        );
         assert!(Codec::new("hmac-md5", "k").is_err());
     }
 
     #[test]
     fn unknown_message_types_decode_as_unknown() {
         let codec = Codec::new("hmac-sha256", "k").expect("codec");
-        let message = JupyterMessage::new(content("frobnicate_request", serde_json::json!({"x": 1})), None);
+        let message = JupyterMessage::new(
+            content("frobnicate_request", serde_json::json!({"x": 1})),
+            None,
+        );
         let decoded = codec.decode(codec.encode(&message)).expect("decode");
-        assert!(matches!(decoded.content, JupyterMessageContent::UnknownMessage(_)));
+        assert!(matches!(
+            decoded.content,
+            JupyterMessageContent::UnknownMessage(_)
+        ));
         assert_eq!(decoded.header.msg_type, "frobnicate_request");
     }
 }

@@ -82,7 +82,10 @@ async fn bind<S: Socket>(
 }
 
 /// Binds the sockets named in `info` and starts moving messages.
-pub async fn serve_zmq(info: &ConnectionInfo, codec: Codec) -> Result<KernelChannels, TransportError> {
+pub async fn serve_zmq(
+    info: &ConnectionInfo,
+    codec: Codec,
+) -> Result<KernelChannels, TransportError> {
     let transport = serde_json::to_value(&info.transport)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -110,7 +113,12 @@ pub async fn serve_zmq(info: &ConnectionInfo, codec: Codec) -> Result<KernelChan
     let (out_tx, out_rx) = mpsc::unbounded_channel();
 
     tokio::spawn(read_socket(shell_recv, "shell", codec.clone(), shell_tx));
-    tokio::spawn(read_socket(control_recv, "control", codec.clone(), control_tx));
+    tokio::spawn(read_socket(
+        control_recv,
+        "control",
+        codec.clone(),
+        control_tx,
+    ));
     tokio::spawn(read_socket(stdin_recv, "stdin", codec.clone(), stdin_tx));
     tokio::spawn(write_sockets(
         out_rx,
@@ -171,11 +179,16 @@ struct Writers {
     iopub: zeromq::PubSocket,
 }
 
-async fn write_sockets(mut rx: mpsc::UnboundedReceiver<Outgoing>, codec: Codec, mut writers: Writers) {
+async fn write_sockets(
+    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    codec: Codec,
+    mut writers: Writers,
+) {
     while let Some(Outgoing { route, mut message }) = rx.recv().await {
         if route == Route::IoPub {
             // IOPub topic: the message type, as ipykernel does.
-            message.zmq_identities = vec![Bytes::from(format!("kernel.{}", message.header.msg_type))];
+            message.zmq_identities =
+                vec![Bytes::from(format!("kernel.{}", message.header.msg_type))];
         }
         let frames = codec.encode(&message);
         let Ok(zmq_message) = ZmqMessage::try_from(frames) else {

@@ -54,8 +54,14 @@ mod tests {
         ];
         for (input, name, domain) in cases {
             let account = Account::parse(input).expect(input);
-            assert_eq!((account.name.as_str(), account.domain.as_deref()), (name, domain));
+            assert_eq!(
+                (account.name.as_str(), account.domain.as_deref()),
+                (name, domain)
+            );
         }
-        assert_eq!(Account::parse("CONTOSO\\"), Err(EntityError::EmptyName("account")));
+        assert_eq!(
+            Account::parse("CONTOSO\\"),
+            Err(EntityError::EmptyName("account"))
+        );
     }
 }

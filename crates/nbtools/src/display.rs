@@ -34,7 +34,10 @@ impl<T: Render + ?Sized> EvcxrDisplay for T {
                 other => other.to_string(),
             };
             // A write error means the kernel is gone; nothing useful is left to do.
-            let _ = writeln!(out, "EVCXR_BEGIN_CONTENT {mime_type}\n{text}\nEVCXR_END_CONTENT");
+            let _ = writeln!(
+                out,
+                "EVCXR_BEGIN_CONTENT {mime_type}\n{text}\nEVCXR_END_CONTENT"
+            );
         }
         let _ = out.flush();
     }

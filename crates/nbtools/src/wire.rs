@@ -93,6 +93,9 @@ mod tests {
             assert_eq!(ChildEvent::from_line(&line), Some(Ok(event)));
         }
         assert_eq!(ChildEvent::from_line("plain output"), None);
-        assert!(matches!(ChildEvent::from_line(&format!("{PREFIX}{{")), Some(Err(_))));
+        assert!(matches!(
+            ChildEvent::from_line(&format!("{PREFIX}{{")),
+            Some(Err(_))
+        ));
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jupyter_protocol::{
-    ExecuteRequest, HistoryRequest, InterruptRequest, IsCompleteRequest, JupyterMessage, KernelInfoRequest,
-    ShutdownRequest,
+    ExecuteRequest, HistoryRequest, InterruptRequest, IsCompleteRequest, JupyterMessage,
+    KernelInfoRequest, ShutdownRequest,
 };
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -54,7 +54,9 @@ struct Client {
 impl Client {
     /// Frames and signs a request, then parses it back as the socket reader would.
     fn wire(&self, message: JupyterMessage) -> JupyterMessage {
-        self.codec.decode(self.codec.encode(&message)).expect("valid frames")
+        self.codec
+            .decode(self.codec.encode(&message))
+            .expect("valid frames")
     }
 
     fn shell(&self, content: impl Into<JupyterMessageContent>) -> JupyterMessage {
@@ -72,7 +74,8 @@ impl Client {
                 .expect("kernel answered in time")
                 .expect("channel open");
             let is_idle = out.message.header.msg_type == "status"
-                && out.message.parent_header.as_ref().map(|h| &h.msg_id) == Some(&request.header.msg_id)
+                && out.message.parent_header.as_ref().map(|h| &h.msg_id)
+                    == Some(&request.header.msg_id)
                 && matches!(&out.message.content, JupyterMessageContent::Status(s) if s.execution_state == ExecutionState::Idle);
             seen.push(out);
             if is_idle {
@@ -106,10 +109,13 @@ fn start() -> (Client, tokio::task::JoinHandle<Exit>) {
 }
 
 fn types(messages: &[Outgoing]) -> Vec<String> {
-    messages.iter().map(|m| m.message.header.msg_type.clone()).collect()
+    messages
+        .iter()
+        .map(|m| m.message.header.msg_type.clone())
+        .collect()
 }
 
-fn reply<'a>(messages: &'a [Outgoing], msg_type: &str) -> serde_json::Value {
+fn reply(messages: &[Outgoing], msg_type: &str) -> serde_json::Value {
     let found = messages
         .iter()
         .find(|m| m.message.header.msg_type == msg_type)
@@ -124,17 +130,30 @@ async fn execute_publishes_in_order_and_counts() {
     let messages = client.until_idle(&request).await;
     assert_eq!(
         types(&messages),
-        ["status", "execute_input", "execute_result", "execute_reply", "status"]
+        [
+            "status",
+            "execute_input",
+            "execute_result",
+            "execute_reply",
+            "status"
+        ]
     );
     for message in &messages {
         assert_eq!(
-            message.message.parent_header.as_ref().map(|h| h.msg_id.clone()),
+            message
+                .message
+                .parent_header
+                .as_ref()
+                .map(|h| h.msg_id.clone()),
             Some(request.header.msg_id.clone()),
             "every message is parented to the request"
         );
     }
     assert_eq!(messages[3].route, Route::Shell);
-    assert_eq!(reply(&messages, "execute_result")["data"]["text/plain"], "6 * 7");
+    assert_eq!(
+        reply(&messages, "execute_result")["data"]["text/plain"],
+        "6 * 7"
+    );
     assert_eq!(reply(&messages, "execute_reply")["execution_count"], 1);
     let second = client.shell(ExecuteRequest::new("1".into()));
     let messages = client.until_idle(&second).await;
@@ -169,18 +188,30 @@ async fn answers_info_completeness_and_history() {
     assert_eq!(info["language_info"]["file_extension"], ".rs");
     assert_eq!(info["protocol_version"], "5.3");
 
-    let incomplete = client.shell(IsCompleteRequest { code: "fn f() {".into() });
+    let incomplete = client.shell(IsCompleteRequest {
+        code: "fn f() {".into(),
+    });
     let messages = client.until_idle(&incomplete).await;
-    assert_eq!(reply(&messages, "is_complete_reply")["status"], "incomplete");
+    assert_eq!(
+        reply(&messages, "is_complete_reply")["status"],
+        "incomplete"
+    );
 
     for code in ["let a = 1;", "let b = 2;", "a + b"] {
         let request = client.shell(ExecuteRequest::new(code.into()));
         client.until_idle(&request).await;
     }
-    let tail = client.shell(HistoryRequest::Tail { n: 2, output: false, raw: true });
+    let tail = client.shell(HistoryRequest::Tail {
+        n: 2,
+        output: false,
+        raw: true,
+    });
     let messages = client.until_idle(&tail).await;
     let history = reply(&messages, "history_reply")["history"].clone();
-    assert_eq!(history, serde_json::json!([[1, 2, "let b = 2;"], [1, 3, "a + b"]]));
+    assert_eq!(
+        history,
+        serde_json::json!([[1, 2, "let b = 2;"], [1, 3, "a + b"]])
+    );
     let search = client.shell(HistoryRequest::Search {
         pattern: "let*".into(),
         unique: true,
@@ -189,7 +220,12 @@ async fn answers_info_completeness_and_history() {
         n: 10,
     });
     let messages = client.until_idle(&search).await;
-    assert_eq!(reply(&messages, "history_reply")["history"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        reply(&messages, "history_reply")["history"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }
 
 #[tokio::test]
@@ -207,6 +243,9 @@ async fn control_is_served_while_a_cell_runs() {
     client.until_idle(&slow).await;
     let shutdown = client.wire(JupyterMessage::new(ShutdownRequest { restart: true }, None));
     client.control.send(shutdown).expect("send");
-    let exit = tokio::time::timeout(Duration::from_secs(5), task).await.expect("exits").expect("task");
+    let exit = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("exits")
+        .expect("task");
     assert_eq!(exit, Exit::Shutdown { restart: true });
 }
