@@ -379,9 +379,12 @@ fn outcome(
         Ok(_) if events.panic.is_some() => {
             let (message, location) = events.panic.unwrap_or_default();
             let mut error = CellError::new("panic", message.clone());
+            // `src/lib.rs` is the crate evcxr generates for the cell: not a place the
+            // user can look at. Locations in library code are kept.
+            let location = location.filter(|l| !l.starts_with("src/lib.rs:"));
             error.traceback = std::iter::once(format!(
-                "thread panicked{}:",
-                location.map(|l| format!(" at {l}")).unwrap_or_default()
+                "panicked{}:",
+                location.map_or_else(|| String::from(" in this cell"), |l| format!(" at {l}"))
             ))
             .chain(message.lines().map(str::to_owned))
             .chain(std::iter::once(String::from(
@@ -400,7 +403,10 @@ fn outcome(
                 };
                 data.insert(mime, value);
             }
-            CellOutcome::Value((!data.is_empty()).then_some(data))
+            // A unit result, like a trailing `for` loop's, is not worth showing.
+            let unit_only =
+                data.len() == 1 && data.get("text/plain").and_then(Value::as_str) == Some("()");
+            CellOutcome::Value((!data.is_empty() && !unit_only).then_some(data))
         }
     }
 }

@@ -165,16 +165,23 @@ impl Preload {
         Ok(())
     }
 
-    /// The evcxr input that makes the crates available in every cell.
+    /// The evcxr input that makes the crates available in every cell. One `:dep` on
+    /// nbtools (which re-exports the other three) instead of four: evcxr runs
+    /// `cargo metadata` for each `:dep`, and kernel start pays for every one.
     pub fn setup_code(&self) -> String {
-        let mut code = String::new();
-        for krate in PRELOADED_CRATES {
-            let path = self.source_dir.join("crates").join(krate);
-            code.push_str(&format!(
-                ":dep {krate} = {{ path = {:?} }}\n",
-                path.display().to_string()
-            ));
-        }
+        let nbtools = self.source_dir.join("crates").join("nbtools");
+        let mut code = format!(
+            ":dep nbtools = {{ path = {:?} }}\n",
+            nbtools.display().to_string()
+        );
+        let others: Vec<&str> = PRELOADED_CRATES
+            .into_iter()
+            .filter(|c| *c != "nbtools")
+            .collect();
+        code.push_str(&format!(
+            "#[allow(unused_imports)]\nuse nbtools::{{{}}};\n",
+            others.join(", ")
+        ));
         code.push_str("#[allow(unused_imports)]\nuse nbtools::EvcxrDisplay as _;\n");
         code.push_str(&runtime_setup_code());
         code

@@ -21,6 +21,11 @@
 //! assert_eq!(bundle.get("text/html"), Some("<b>malicious</b>"));
 //! ```
 
+// The kernel preloads nbtools and brings these into every cell under their own names.
+pub use data;
+pub use entities;
+pub use sectools;
+
 pub use display::{
     DisplayHandle, EvcxrDisplay, Render, clear_output, display, display_with_id, escape_html,
     update_display,
