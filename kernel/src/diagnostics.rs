@@ -6,7 +6,7 @@ use evcxr::CompilationError;
 use crate::cell_source::Instrumented;
 
 /// An error to report for a cell: Jupyter's `ename`, `evalue` and `traceback`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CellError {
     /// Short kind: `compile error`, `panic`, `KeyboardInterrupt`, `evcxr error`, `process died`.
     pub ename: String,

@@ -32,7 +32,7 @@ pub trait OutputSink: Send + Sync {
 }
 
 /// What became of a cell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum CellOutcome {
     /// It ran; the final value's MIME bundle, if it had one.
     Value(Option<BTreeMap<String, Value>>),
@@ -41,7 +41,7 @@ pub enum CellOutcome {
 }
 
 /// Completion candidates, with the replaced range as byte offsets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Completion {
     /// Candidate texts.
     pub matches: Vec<String>,
@@ -57,8 +57,12 @@ pub struct Interrupter {
     state: Arc<InterruptState>,
 }
 
-#[derive(Debug, Default)]
+type Forward = Box<dyn Fn() + Send + Sync>;
+
+#[derive(Default)]
 struct InterruptState {
+    /// Set when cells run in an engine process: interrupts are sent there instead.
+    forward: Mutex<Option<Forward>>,
     child_pid: AtomicI32,
     running: AtomicBool,
     cell: AtomicU64,
@@ -69,12 +73,37 @@ struct InterruptState {
 /// How long a cell gets to reach an interruption point before its process is killed.
 const INTERRUPT_GRACE: Duration = Duration::from_millis(700);
 
+impl std::fmt::Debug for InterruptState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InterruptState")
+            .field("running", &self.running)
+            .field(
+                "forwarded",
+                &self.forward.lock().map(|f| f.is_some()).unwrap_or(false),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
 impl Interrupter {
+    /// Sends every later interrupt to `forward` (the engine process's connection).
+    pub fn forward_to(&self, forward: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.state.forward.lock() {
+            *slot = Some(Box::new(forward));
+        }
+    }
+
     /// Interrupts the running cell, if any. A cell that is compiling has its build
     /// stopped; a running cell stops at its next interruption point, or its process is
     /// killed (losing all variables) when it does not reach one within the grace time.
     pub fn interrupt(&self) {
         let state = &self.state;
+        if let Ok(forward) = state.forward.lock()
+            && let Some(forward) = forward.as_ref()
+        {
+            forward();
+            return;
+        }
         if !state.running.load(Ordering::SeqCst) {
             return;
         }
@@ -199,8 +228,10 @@ impl Engine {
         // their $ORIGIN-relative rpaths break when cargo copies a cell's library out of
         // deps/, so the loader is told where both live.
         command.env("LD_LIBRARY_PATH", preload.library_path()?);
+        let started = std::time::Instant::now();
         let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
             .map_err(|e| EngineError::Start(e.to_string()))?;
+        timing("evcxr context ready", started);
         let context = CommandContext::with_eval_context(eval_context);
         let pump = Pump::start(outputs, Arc::clone(&sink));
         let mut engine = Engine {
@@ -212,7 +243,10 @@ impl Engine {
             restarted: false,
         };
         let setup = engine.setup.clone();
-        match engine.run(&setup, false) {
+        let started = std::time::Instant::now();
+        let outcome = engine.run(&setup, false);
+        timing("preloaded crates loaded", started);
+        match outcome {
             CellOutcome::Error(error) => Err(EngineError::Start(error.traceback.join("\n"))),
             CellOutcome::Value(_) => {
                 engine.setup = preload::runtime_setup_code();
@@ -308,6 +342,17 @@ impl Engine {
     }
 }
 
+/// With `HUNTRS_TIMING` set, reports how long start-up phases take (on stderr,
+/// which is the kernel log).
+fn timing(phase: &str, started: std::time::Instant) {
+    if std::env::var_os("HUNTRS_TIMING").is_some() {
+        eprintln!(
+            "huntrs timing: {phase} in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
+
 /// What the child reported about a cell, besides its output.
 #[derive(Debug, Default)]
 struct CellEvents {
@@ -394,6 +439,14 @@ fn outcome(
             CellOutcome::Error(error)
         }
         Ok(outputs) => {
+            if std::env::var_os("HUNTRS_TIMING").is_some() {
+                for phase in &outputs.phases {
+                    eprintln!(
+                        "huntrs timing: cell phase {} {:?}",
+                        phase.name, phase.duration
+                    );
+                }
+            }
             let mut data = BTreeMap::new();
             for (mime, text) in outputs.content_by_mime_type {
                 let value = if mime == "application/json" || mime.ends_with("+json") {

@@ -28,7 +28,7 @@ pub struct LabArgs {
 /// Installs JupyterLab into the project venv and the kernelspec into it, builds the
 /// preload cache, then opens JupyterLab on `notebooks/` (or runs one notebook).
 pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
-    let preload = crate::select_preload()?;
+    let (preload, _session) = crate::select_preload()?;
     let source = preload.source_dir.clone();
     let venv = std::env::var_os("HUNTRS_VENV").map_or_else(|| source.join(".venv"), PathBuf::from);
     let setup = source.join("scripts/setup-python.sh");

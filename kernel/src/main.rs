@@ -17,6 +17,7 @@ mod preload;
 mod protocol;
 mod rustc_wrapper;
 mod transport;
+mod worker;
 // Shared with nbtools; the kernel only decodes, the cell process only encodes.
 #[allow(dead_code)]
 #[path = "../../crates/nbtools/src/wire.rs"]
@@ -57,6 +58,9 @@ enum Command {
     Run(notebook::RunArgs),
     /// Install what is missing and open JupyterLab on the notebooks.
     Lab(lab::LabArgs),
+    /// Run cells for a kernel (started by the kernel itself).
+    #[command(hide = true)]
+    Engine(worker::EngineArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -89,11 +93,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Preload => preload_now(),
         Command::Run(args) => {
-            let preload = select_preload()?;
+            let (preload, _session) = select_preload()?;
             ensure_preloaded(&preload)?;
             notebook::run(&args, &preload)
         }
         Command::Lab(args) => lab::lab(&args),
+        Command::Engine(args) => {
+            let (preload, _session) = select_preload()?;
+            worker::run_engine_process(&args, &preload)
+        }
     }
 }
 
@@ -108,15 +116,17 @@ fn prepare_cell_process() {
     }
 }
 
-/// Locates the preload cache and points evcxr at it. Must run before any thread starts.
-fn select_preload() -> anyhow::Result<preload::Preload> {
+/// Locates the preload cache and points evcxr at a new session in it. Must run
+/// before any thread starts (it sets environment variables).
+fn select_preload() -> anyhow::Result<(preload::Preload, preload::Session)> {
     let preload = preload::Preload::locate()?;
+    let session = preload.new_session()?;
     // SAFETY: called from main before the runtime or any other thread exists.
     unsafe {
-        std::env::set_var("EVCXR_TMPDIR", preload.work_dir());
+        std::env::set_var("EVCXR_TMPDIR", &session.dir);
         std::env::set_var("EVCXR_CONFIG_DIR", preload.evcxr_config_dir());
     }
-    Ok(preload)
+    Ok((preload, session))
 }
 
 fn ensure_preloaded(preload: &preload::Preload) -> anyhow::Result<()> {
@@ -127,16 +137,23 @@ fn ensure_preloaded(preload: &preload::Preload) -> anyhow::Result<()> {
 }
 
 fn preload_now() -> anyhow::Result<()> {
-    let preload = select_preload()?;
+    let (preload, _session) = select_preload()?;
     build_preload(&preload)
 }
 
 fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
-    eprintln!(
-        "huntrs: compiling the preloaded crates into {} (once per installed version; the first \
-         time on a machine takes minutes)",
-        preload.dir.display()
-    );
+    if preload.is_built() {
+        eprintln!(
+            "huntrs: checking the preload cache in {}",
+            preload.dir.display()
+        );
+    } else {
+        eprintln!(
+            "huntrs: compiling the preloaded crates into {} (once per installed version; the \
+             first time on a machine takes minutes)",
+            preload.dir.display()
+        );
+    }
     let started = std::time::Instant::now();
     let sink = std::sync::Arc::new(notebook::TerminalSink);
     let engine = execution::Engine::start(preload, sink, execution::Interrupter::default())
@@ -153,7 +170,9 @@ fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
 fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
     let info = connection::load(connection_file)?;
     let codec = protocol::Codec::new(&info.signature_scheme, &info.key)?;
-    let preload = select_preload()?;
+    // Cells run in an engine process (see worker.rs); the kernel only needs to know
+    // where the cache and its sockets are.
+    let preload = preload::Preload::locate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -164,11 +183,7 @@ fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
         let sink = dispatch::make_sink(&mut channels);
         let engine_sink: std::sync::Arc<dyn execution::OutputSink> = sink.clone();
         let engine = dispatch::EngineHandle::spawn(move |interrupter| {
-            if !preload.is_built() {
-                preload::build_in_subprocess(&*engine_sink)?;
-            }
-            execution::Engine::start(&preload, engine_sink, interrupter)
-                .map_err(anyhow::Error::from)
+            worker::RemoteEngine::connect(&preload, engine_sink, interrupter)
         });
         let interrupter = engine.interrupter.clone();
         tokio::spawn(async move {
@@ -184,6 +199,6 @@ fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
         anyhow::Ok(exit)
     })?;
     eprintln!("huntrs: kernel exiting ({exit:?})");
-    // The cell process dies with us (PR_SET_PDEATHSIG); exit without waiting for it.
+    // The engine process exits when our connection closes; no need to wait for it.
     std::process::exit(0);
 }

@@ -19,7 +19,7 @@ const WORKSPACE_LOCK: &str = include_str!("../../Cargo.lock");
 /// The crates every cell can use without `:dep`.
 pub const PRELOADED_CRATES: [&str; 4] = ["entities", "sectools", "data", "nbtools"];
 /// Bumped whenever the way the cache is built changes, so old caches are not reused.
-const LAYOUT: &str = "evcxr-dylib-1";
+const LAYOUT: &str = "evcxr-dylib-sessions-2";
 /// Written once the cache holds a complete build.
 const STAMP: &str = "preload.ok";
 
@@ -80,9 +80,43 @@ impl Preload {
         Ok(preload)
     }
 
-    /// evcxr's work directory inside the cache.
-    pub fn work_dir(&self) -> PathBuf {
-        self.dir.join("work")
+    /// The cargo target directory every session builds into: where the compiled
+    /// dependencies live. Cargo's own lock serialises builds from several kernels.
+    pub fn target_dir(&self) -> PathBuf {
+        self.dir.join("target")
+    }
+
+    /// An evcxr work directory for this process (`EVCXR_TMPDIR`). Each kernel has
+    /// its own cell crate, so two notebooks never overwrite each other's cells, while
+    /// `target` points at the shared build. Directories are numbered slots reused by
+    /// later kernels (a lock marks the ones in use), which keeps cargo's per-crate
+    /// state from piling up with every kernel start.
+    pub fn new_session(&self) -> Result<Session, PreloadError> {
+        let sessions = self.dir.join("sessions");
+        for slot in 0.. {
+            let dir = sessions.join(format!("slot-{slot}"));
+            std::fs::create_dir_all(dir.join("src")).map_err(io_error(&dir))?;
+            let lock_path = dir.join("in-use.lock");
+            let lock = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .map_err(io_error(&lock_path))?;
+            // SAFETY: flock on a descriptor we own; does not block.
+            let taken = unsafe {
+                libc::flock(
+                    std::os::fd::AsRawFd::as_raw_fd(&lock),
+                    libc::LOCK_EX | libc::LOCK_NB,
+                )
+            } != 0;
+            if taken {
+                continue;
+            }
+            prepare_slot(&dir, &self.target_dir())?;
+            return Ok(Session { dir, _lock: lock });
+        }
+        Err(PreloadError::Rustc(String::from("no free session slot")))
     }
 
     /// Where the cell process finds libstd and the preloaded dylibs, ahead of any
@@ -100,11 +134,7 @@ impl Preload {
             .lines()
             .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
             .ok_or_else(|| PreloadError::Rustc("`rustc -vV` did not name the host".into()))?;
-        let deps = self
-            .work_dir()
-            .join("target")
-            .join(&host)
-            .join("debug/deps");
+        let deps = self.target_dir().join(&host).join("debug/deps");
         // The loader skips search directories that were missing when the process
         // started, and the cell process starts before the first build creates this one.
         std::fs::create_dir_all(&deps).map_err(io_error(&deps))?;
@@ -134,35 +164,26 @@ impl Preload {
     fn write_cargo_config(&self) -> Result<(), PreloadError> {
         let cargo_dir = self.dir.join(".cargo");
         std::fs::create_dir_all(&cargo_dir).map_err(io_error(&cargo_dir))?;
-        let work = self.work_dir();
-        std::fs::create_dir_all(&work).map_err(io_error(&work))?;
-        let config = cargo_dir.join("config.toml");
-        let wanted = "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
-                      [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n";
-        if std::fs::read_to_string(&config).ok().as_deref() != Some(wanted) {
-            std::fs::write(&config, wanted).map_err(io_error(&config))?;
-        }
+        let target = self.target_dir();
+        std::fs::create_dir_all(&target).map_err(io_error(&target))?;
+        // Sessions live below this folder, so cargo finds this configuration.
+        write_if_changed(
+            &cargo_dir.join("config.toml"),
+            "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
+             [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n\
+             debug-assertions = false\noverflow-checks = false\n",
+        )?;
         // evcxr reads these before its first compilation, so they never trigger the full
         // rebuild that changing them later would (`:opt` or `:allow_static_linking`
         // after start cleans the whole build). Dependencies are dylibs: one copy of
         // each crate (and of its statics) is shared by every cell, and cells link fast.
         let evcxr_dir = self.evcxr_config_dir();
         std::fs::create_dir_all(&evcxr_dir).map_err(io_error(&evcxr_dir))?;
-        let toml = evcxr_dir.join("evcxr.toml");
-        let wanted = format!(
-            "# Written by huntrs.\n[evcxr]\ntmpdir = {:?}\npreserve_vars_on_panic = true\n\
+        write_if_changed(
+            &evcxr_dir.join("evcxr.toml"),
+            "# Written by huntrs.\n[evcxr]\npreserve_vars_on_panic = true\n\
              allow_static_linking = false\nopt_level = \"0\"\n",
-            work.display().to_string()
-        );
-        if std::fs::read_to_string(&toml).ok().as_deref() != Some(wanted.as_str()) {
-            std::fs::write(&toml, wanted).map_err(io_error(&toml))?;
-        }
-        // Resolve the same dependency versions the workspace was tested with.
-        let lock = work.join("Cargo.lock");
-        if !lock.exists() {
-            std::fs::write(&lock, WORKSPACE_LOCK).map_err(io_error(&lock))?;
-        }
-        Ok(())
+        )
     }
 
     /// The evcxr input that makes the crates available in every cell. One `:dep` on
@@ -182,10 +203,49 @@ impl Preload {
             "#[allow(unused_imports)]\nuse nbtools::{{{}}};\n",
             others.join(", ")
         ));
-        code.push_str("#[allow(unused_imports)]\nuse nbtools::EvcxrDisplay as _;\n");
+        // Named, not `as _`: evcxr keeps one item per name across cells.
+        code.push_str(
+            "#[allow(unused_imports)]\nuse nbtools::{EvcxrDebugDisplay as __HuntrsDebug, \
+             EvcxrDisplay as __HuntrsRender};\n",
+        );
         code.push_str(&runtime_setup_code());
         code
     }
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), PreloadError> {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        std::fs::write(path, contents).map_err(io_error(path))?;
+    }
+    Ok(())
+}
+
+/// One process's evcxr work directory, held (locked) until dropped.
+#[derive(Debug)]
+pub struct Session {
+    /// The directory (`EVCXR_TMPDIR`).
+    pub dir: PathBuf,
+    _lock: std::fs::File,
+}
+
+/// Clears what an earlier kernel left in a slot and links the shared build.
+fn prepare_slot(dir: &Path, target: &Path) -> Result<(), PreloadError> {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("libcode_") || name.starts_with("libctx-") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let link = dir.join("target");
+    if std::fs::read_link(&link).ok().as_deref() != Some(target) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(target, &link).map_err(io_error(&link))?;
+    }
+    // Resolve the same dependency versions the workspace was tested with.
+    write_if_changed(&dir.join("Cargo.lock"), WORKSPACE_LOCK)
 }
 
 /// Runs in every fresh cell process (after start and after a crash).

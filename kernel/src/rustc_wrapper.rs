@@ -207,7 +207,7 @@ fn dylib_externs(spec: &OsStr, stub_metadata: bool) -> Vec<OsString> {
     externs
 }
 
-/// Tells evcxr where the cell's library is: in `deps/`, where its rpath is right.
+/// Tells evcxr where the cell's library is.
 fn report_cell_library(args: &[OsString]) {
     let Some(report) = std::env::var_os("EVCXR_EXECUTION_SO_PATH") else {
         return;
@@ -221,9 +221,20 @@ fn report_cell_library(args: &[OsString]) {
     if value_after("--crate-name").as_deref() != Some(Path::new("ctx")) {
         return;
     }
-    if let Some(out_dir) = value_after("--out-dir") {
-        let library = out_dir.join("libctx.so");
-        let _ = std::fs::write(report, library.as_os_str().as_encoded_bytes());
+    let Some(out_dir) = value_after("--out-dir") else {
+        return;
+    };
+    // Every kernel builds its cells into the shared target directory, all named
+    // libctx.so. Copy ours into this kernel's own work directory (where the report
+    // file lives) while cargo still holds the build lock, so another kernel's next
+    // cell cannot replace it before evcxr loads it.
+    let built = out_dir.join("libctx.so");
+    let Some(session) = Path::new(&report).parent() else {
+        return;
+    };
+    let own = session.join(format!("libctx-{}.so", std::process::id()));
+    if std::fs::copy(&built, &own).is_ok() {
+        let _ = std::fs::write(report, own.as_os_str().as_encoded_bytes());
     }
 }
 

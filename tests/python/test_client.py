@@ -411,7 +411,9 @@ def test_completion_contains_push(shared):
     reply = wait_reply(shared, msg_id)
     content = reply["content"]
     assert content["status"] == "ok", content
-    assert "push" in content["matches"], content
+    # evcxr completes methods with their parameters ("push(value)").
+    names = {m.split("(")[0] for m in content["matches"]}
+    assert "push" in names, content
     assert content["cursor_end"] == len(code), content
     assert content["cursor_start"] == len(code) - len("pu"), content
 
@@ -424,3 +426,29 @@ def test_inspect_vec_has_docs(shared):
     assert content["status"] == "ok", content
     assert content["found"] is True, content
     assert "Vec" in content["data"].get("text/plain", ""), content
+
+
+# ---------------------------------------------------------------- isolation
+
+
+def test_two_kernels_at_once_keep_their_own_state():
+    """Two notebooks open at the same time: each kernel compiles and keeps its
+    own cells, whatever the other one runs meanwhile."""
+    a_km, a = start_kernel()
+    try:
+        b_km, b = start_kernel()
+        try:
+            run_ok(a, "let which = \"a\"; let only_a = 1;")
+            run_ok(b, "let which = \"b\"; let only_b = 2;")
+            # Cells compiling in both kernels at the same moment.
+            for i in range(3):
+                ida = a.execute(f"let n{i} = {i} + only_a; format!(\"{{which}}{{n{i}}}\")")
+                idb = b.execute(f"let n{i} = {i} + only_b; format!(\"{{which}}{{n{i}}}\")")
+                assert_result(finish(a, ida), f'"a{i + 1}"')
+                assert_result(finish(b, idb), f'"b{i + 2}"')
+            gone = run(a, "only_b")
+            assert gone.status == "error", f"kernel a sees kernel b's variable:\n{gone.describe()}"
+        finally:
+            stop_kernel(b_km, b)
+    finally:
+        stop_kernel(a_km, a)

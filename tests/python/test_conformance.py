@@ -81,8 +81,11 @@ class HuntrsKernelTests(jupyter_kernel_test.KernelTests):
 
     code_clear_output = 'println!("soon gone");\nnbtools::clear_output(false);'
 
+    # Exact match sets (rust-analyzer through evcxr; methods come with their
+    # parameters, as evcxr inserts them). Chosen to be stable across toolchains.
     completion_samples = [
-        {"text": "let v: Vec<u8> = Vec::new(); v.pu", "matches": ["push"]},
+        {"text": "std::collections::HashM", "matches": ["HashMap"]},
+        {"text": "let s = String::new(); s.to_upp", "matches": ["to_uppercase()"]},
     ]
 
     code_inspect_sample = "std::vec::Vec"

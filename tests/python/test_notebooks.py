@@ -8,8 +8,8 @@ metadata:
     "huntrs": {"expect": {"mime": "text/html", "contains": "web01"}}
 
 The check passes when an execute_result or display_data output of that cell has
-data of that MIME type containing the text. As a shorthand for printed text,
-mime "stdout" or "stderr" matches the cell's stream output of that name.
+data of that MIME type containing the text. For printed text, mime
+"stream:stdout" or "stream:stderr" matches the cell's stream output of that name.
 `expect` may also be a list of such objects, all of which must hold.
 Every executed notebook must also be free of error outputs.
 """
@@ -50,8 +50,8 @@ def _expectations(cell: Any) -> list[dict[str, str]]:
 def _matches(outputs: list[Any], mime: str, contains: str) -> bool:
     for out in outputs:
         kind = out.get("output_type")
-        if kind == "stream" and mime in ("stdout", "stderr"):
-            if out.get("name") == mime and contains in _text(out.get("text", "")):
+        if kind == "stream" and mime.startswith("stream:"):
+            if out.get("name") == mime.removeprefix("stream:") and contains in _text(out.get("text", "")):
                 return True
         elif kind in ("execute_result", "display_data"):
             data = out.get("data", {})
@@ -106,7 +106,7 @@ def smoke_notebook() -> Any:
         nbformat.v4.new_markdown_cell("# smoke"),
         _code_cell("let answer = 6 * 7;"),
         _code_cell("answer", "text/plain", "42"),
-        _code_cell('println!("printed {answer}");', "stdout", "printed 42"),
+        _code_cell('println!("printed {answer}");', "stream:stdout", "printed 42"),
         _code_cell('sectools::refang("hxxp://a[.]b")', "text/plain", '"http://a.b"'),
         _code_cell('entities::Host::from_fqdn("web01.contoso.com")', "text/html", "web01.contoso.com"),
         _code_cell(

@@ -43,6 +43,28 @@ impl<T: Render + ?Sized> EvcxrDisplay for T {
     }
 }
 
+/// evcxr's hook for final values that are not [`Render`]: their `Debug` text, as
+/// evcxr itself would show it. Taking `&mut self` puts this method one step after
+/// [`EvcxrDisplay`] in method lookup, so a `Render` type always shows its rich
+/// form; without it evcxr first compiles a failing `evcxr_display` call for every
+/// such value, then compiles the cell again.
+pub trait EvcxrDebugDisplay {
+    /// Prints the value's `Debug` text as `text/plain`.
+    fn evcxr_display(&mut self);
+}
+
+impl<T: std::fmt::Debug> EvcxrDebugDisplay for T {
+    fn evcxr_display(&mut self) {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let _ = writeln!(
+            out,
+            "EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT"
+        );
+        let _ = out.flush();
+    }
+}
+
 /// Refers to an output shown with [`display_with_id`], so it can be replaced later.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayHandle {

@@ -27,8 +27,8 @@ pub use entities;
 pub use sectools;
 
 pub use display::{
-    DisplayHandle, EvcxrDisplay, Render, clear_output, display, display_with_id, escape_html,
-    update_display,
+    DisplayHandle, EvcxrDebugDisplay, EvcxrDisplay, Render, clear_output, display, display_with_id,
+    escape_html, update_display,
 };
 pub use input::{input, input_password};
 pub use mime::MimeBundle;
