@@ -23,4 +23,5 @@ cargo build --quiet -p huntrs
 "$HUNTRS_BIN" preload
 
 step "kernel tests through Jupyter clients"
-"$HUNTRS_VENV/bin/python" -m pytest tests/python -q
+# Spares started by the tests exit soon after the last test instead of idling for an hour.
+HUNTRS_SPARE_IDLE_SECS=120 "$HUNTRS_VENV/bin/python" -m pytest tests/python -q

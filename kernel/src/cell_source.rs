@@ -2,7 +2,6 @@
 //! whether it is complete (`is_complete_request`) and where to put interruption
 //! points so an endless loop can be stopped without killing the process.
 
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 /// The call inserted at the top of every loop body. Short, because it can show up
@@ -189,33 +188,37 @@ fn strip_commands(code: &str) -> String {
         .join("\n")
 }
 
-/// A cell with interruption points inserted, and where they went.
+/// A cell as the kernel hands it to evcxr, and where text was inserted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instrumented {
     /// The code to compile.
     pub code: String,
-    /// (1-based line, 1-based column in chars) of each insertion, in source order,
-    /// so compiler messages can be mapped back to what the user wrote.
-    pub insertions: Vec<(usize, usize)>,
+    /// Each insertion as (1-based line, 1-based column in chars of the user's code,
+    /// width in chars), so compiler messages can be mapped back to what was written.
+    pub insertions: Vec<(usize, usize, usize)>,
 }
 
 impl Instrumented {
     /// Maps a column reported for the instrumented code back to the user's column.
     pub fn original_column(&self, line: usize, column: usize) -> usize {
-        let width = INTERRUPT_POINT.chars().count();
-        let shift = self
+        let shift: usize = self
             .insertions
             .iter()
-            .filter(|&&(l, c)| l == line && c < column)
-            .count()
-            * width;
+            .filter(|&&(l, c, _)| l == line && c < column)
+            .map(|&(_, _, width)| width)
+            .sum();
         column.saturating_sub(shift).max(1)
     }
 }
 
-/// Inserts [`INTERRUPT_POINT`] after the opening brace of every loop body, except in
-/// const contexts, where a call is not allowed. Code that does not parse is returned
-/// unchanged: the compiler will explain what is wrong with it.
+/// Prepares a cell for evcxr:
+/// - [`INTERRUPT_POINT`] after the opening brace of every loop body, except in
+///   const contexts, where a call is not allowed;
+/// - the final expression borrowed, `&(…)`, so the display hooks in nbtools find a
+///   rich (`Render`) or plain (`Debug`) form by method lookup alone, where evcxr would
+///   otherwise compile the cell twice for every value that is not `Render`.
+///
+/// Code that does not parse is returned unchanged: the compiler will explain it.
 pub fn instrument(code: &str) -> Instrumented {
     let unchanged = || Instrumented {
         code: code.to_owned(),
@@ -228,35 +231,55 @@ pub fn instrument(code: &str) -> Instrumented {
     };
     let mut finder = LoopFinder::default();
     finder.visit_block(&block);
-    if finder.points.is_empty() {
-        return unchanged();
-    }
-    let mut points: Vec<(usize, usize)> = finder
+    // (line, 1-based column in the cell, text, required preceding text)
+    let mut edits: Vec<(usize, usize, &str, Option<char>)> = finder
         .points
         .iter()
-        .map(|&(line, column)| (line - 1, column + 1))
+        .map(|&(line, column)| (line - 1, column + 1, INTERRUPT_POINT, Some('{')))
         .collect();
-    points.sort_unstable();
-    points.dedup();
+    if let Some((start, end)) = final_expression(&block) {
+        edits.push((start.line - 1, start.column + 1, "&(", None));
+        edits.push((end.line - 1, end.column + 1, ")", None));
+    }
+    if edits.is_empty() {
+        return unchanged();
+    }
+    edits.sort_by_key(|&(line, column, _, _)| (line, column));
+    edits.dedup_by_key(|e| (e.0, e.1, e.2));
     let mut lines: Vec<String> = code.split('\n').map(str::to_owned).collect();
-    for &(line, column) in points.iter().rev() {
-        let Some(text) = lines.get_mut(line - 1) else {
+    for &(line, column, text, after) in edits.iter().rev() {
+        let Some(current) = lines.get_mut(line - 1) else {
             return unchanged();
         };
-        // Column is 1-based in chars and points just after the `{`.
-        let byte = text
+        let byte = current
             .char_indices()
             .nth(column - 1)
-            .map_or(text.len(), |(b, _)| b);
-        if !text[..byte].ends_with('{') {
+            .map_or(current.len(), |(b, _)| b);
+        if after.is_some_and(|c| !current[..byte].ends_with(c)) {
             return unchanged();
         }
-        text.insert_str(byte, INTERRUPT_POINT);
+        current.insert_str(byte, text);
     }
     Instrumented {
         code: lines.join("\n"),
-        insertions: points,
+        insertions: edits
+            .iter()
+            .map(|&(line, column, text, _)| (line, column, text.chars().count()))
+            .collect(),
     }
+}
+
+/// Where the block's trailing expression (no semicolon) starts and ends.
+fn final_expression(
+    block: &syn::Block,
+) -> Option<(proc_macro2::LineColumn, proc_macro2::LineColumn)> {
+    use syn::spanned::Spanned;
+    let span = match block.stmts.last()? {
+        syn::Stmt::Expr(expr, None) => expr.span(),
+        syn::Stmt::Macro(mac) if mac.semi_token.is_none() => mac.span(),
+        _ => return None,
+    };
+    Some((span.start(), span.end()))
 }
 
 #[derive(Default)]
@@ -344,7 +367,6 @@ impl<'ast> Visit<'ast> for LoopFinder {
 
     fn visit_macro(&mut self, _node: &'ast syn::Macro) {
         // Macro bodies are token soup to syn; leave them alone.
-        let _ = _node.span();
     }
 }
 
@@ -411,9 +433,39 @@ mod tests {
         assert_eq!(lines[3], "    while n < i {::nbtools::__i();}");
         assert_eq!(lines[5], "const fn f() { loop {} }");
         assert_eq!(lines[6], "let s = \"loop {\";");
-        assert_eq!(out.insertions, vec![(2, 7), (3, 16), (4, 18)]);
+        let width = INTERRUPT_POINT.chars().count();
+        assert_eq!(
+            out.insertions,
+            vec![(2, 7, width), (3, 16, width), (4, 18, width)]
+        );
         assert_eq!(out.original_column(2, 30), 30 - INTERRUPT_POINT.len());
         assert_eq!(out.original_column(2, 3), 3);
+    }
+
+    #[test]
+    fn borrows_the_final_expression() {
+        let cases = [
+            ("6 * 7", "&(6 * 7)"),
+            ("let x = 1;\nx", "let x = 1;\n&(x)"),
+            ("format!(\"{}\", 1)", "&(format!(\"{}\", 1))"),
+            (
+                "let v = vec![\n  1,\n  2];\nv.iter()\n .sum::<i32>()",
+                "let v = vec![\n  1,\n  2];\n&(v.iter()\n .sum::<i32>())",
+            ),
+            ("let x = 1;", "let x = 1;"),
+            ("println!(\"a\");", "println!(\"a\");"),
+            ("fn f() {}", "fn f() {}"),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(instrument(code).code, expected, "{code:?}");
+        }
+        let out = instrument("let s = \"é\"; s.len()");
+        assert_eq!(out.code, "let s = \"é\"; &(s.len())");
+        assert_eq!(
+            out.original_column(1, 20),
+            18,
+            "columns after `&(` shift back"
+        );
     }
 
     #[test]

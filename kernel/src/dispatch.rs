@@ -614,6 +614,24 @@ impl Kernel {
                     restart: shutdown.restart,
                 });
             }
+            JupyterMessageContent::UnknownMessage(raw) if raw.msg_type == "history_request" => {
+                match lenient_history_request(&raw.content) {
+                    Ok(history) => {
+                        let reply = self.history(&history);
+                        self.reply(request, reply);
+                    }
+                    Err(problem) => self.reply_malformed(request, &raw.msg_type, &problem),
+                }
+            }
+            JupyterMessageContent::UnknownMessage(raw)
+                if KNOWN_REQUESTS.contains(&raw.msg_type.as_str()) =>
+            {
+                self.reply_malformed(
+                    request,
+                    &raw.msg_type,
+                    "fields are missing or have the wrong type",
+                );
+            }
             other => {
                 eprintln!(
                     "huntrs: ignored unsupported {} on shell",
@@ -622,6 +640,20 @@ impl Kernel {
             }
         }
         ShellResult::Continue
+    }
+
+    /// Answers a request whose content does not fit its type, as the spec asks.
+    fn reply_malformed(&self, request: &JupyterMessage, msg_type: &str, problem: &str) {
+        eprintln!("huntrs: malformed {msg_type}: {problem}");
+        let reply_type = msg_type.replace("_request", "_reply");
+        self.reply(
+            request,
+            content(
+                &reply_type,
+                json!({"status": "error", "ename": "MalformedRequest",
+                       "evalue": format!("malformed {msg_type}: {problem}"), "traceback": []}),
+            ),
+        );
     }
 
     async fn execute(
@@ -794,6 +826,57 @@ impl Kernel {
             }
         };
         HistoryReply::new(entries)
+    }
+}
+
+/// Request types this kernel answers; malformed ones get an error reply.
+const KNOWN_REQUESTS: &[&str] = &[
+    "execute_request",
+    "inspect_request",
+    "complete_request",
+    "history_request",
+    "is_complete_request",
+    "kernel_info_request",
+    "comm_info_request",
+    "shutdown_request",
+];
+
+/// Reads a history request the way jupyter_client sends it: `n`, `unique`,
+/// `pattern`, `session`, `start` and `stop` may be left out.
+fn lenient_history_request(raw: &Value) -> Result<HistoryRequest, String> {
+    let access = raw["hist_access_type"]
+        .as_str()
+        .ok_or("hist_access_type is missing")?;
+    let flag = |name: &str, default: bool| raw[name].as_bool().unwrap_or(default);
+    let int = |name: &str, default: i32| {
+        raw[name]
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .unwrap_or(default)
+    };
+    let output = flag("output", false);
+    let raw_input = flag("raw", true);
+    match access {
+        "tail" => Ok(HistoryRequest::Tail {
+            n: int("n", 10),
+            output,
+            raw: raw_input,
+        }),
+        "range" => Ok(HistoryRequest::Range {
+            session: raw["session"].as_i64().and_then(|n| i32::try_from(n).ok()),
+            start: int("start", 0),
+            stop: int("stop", 0),
+            output,
+            raw: raw_input,
+        }),
+        "search" => Ok(HistoryRequest::Search {
+            pattern: raw["pattern"].as_str().unwrap_or("*").to_owned(),
+            unique: flag("unique", false),
+            output,
+            raw: raw_input,
+            n: int("n", 0),
+        }),
+        other => Err(format!("unknown hist_access_type {other:?}")),
     }
 }
 

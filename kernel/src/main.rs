@@ -125,6 +125,10 @@ fn select_preload() -> anyhow::Result<(preload::Preload, preload::Session)> {
     unsafe {
         std::env::set_var("EVCXR_TMPDIR", &session.dir);
         std::env::set_var("EVCXR_CONFIG_DIR", preload.evcxr_config_dir());
+        std::env::set_var(
+            "CARGO_PROFILE_DEV_CODEGEN_UNITS",
+            session.cell_codegen_units().to_string(),
+        );
     }
     Ok((preload, session))
 }

@@ -19,7 +19,7 @@ const WORKSPACE_LOCK: &str = include_str!("../../Cargo.lock");
 /// The crates every cell can use without `:dep`.
 pub const PRELOADED_CRATES: [&str; 4] = ["entities", "sectools", "data", "nbtools"];
 /// Bumped whenever the way the cache is built changes, so old caches are not reused.
-const LAYOUT: &str = "evcxr-dylib-sessions-2";
+const LAYOUT: &str = "evcxr-dylib-sessions-3";
 /// Written once the cache holds a complete build.
 const STAMP: &str = "preload.ok";
 
@@ -114,7 +114,11 @@ impl Preload {
                 continue;
             }
             prepare_slot(&dir, &self.target_dir())?;
-            return Ok(Session { dir, _lock: lock });
+            return Ok(Session {
+                dir,
+                slot,
+                _lock: lock,
+            });
         }
         Err(PreloadError::Rustc(String::from("no free session slot")))
     }
@@ -171,7 +175,7 @@ impl Preload {
             &cargo_dir.join("config.toml"),
             "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
              [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n\
-             debug-assertions = false\noverflow-checks = false\n",
+             debug-assertions = false\noverflow-checks = false\ncodegen-units = 16\n",
         )?;
         // evcxr reads these before its first compilation, so they never trigger the full
         // rebuild that changing them later would (`:opt` or `:allow_static_linking`
@@ -225,7 +229,22 @@ fn write_if_changed(path: &Path, contents: &str) -> Result<(), PreloadError> {
 pub struct Session {
     /// The directory (`EVCXR_TMPDIR`).
     pub dir: PathBuf,
+    /// Which slot: the directory's number.
+    pub slot: usize,
     _lock: std::fs::File,
+}
+
+impl Session {
+    /// The codegen-units setting for this session's cell crate.
+    ///
+    /// Every session's cell crate is `ctx 1.0.0` at the root of its own folder,
+    /// which cargo hashes the same way for every slot: sessions building into the
+    /// shared target directory would take another session's fresh build for their
+    /// own. A per-slot profile value (dependencies pin theirs in the cache's
+    /// config) gives each slot its own fingerprint and changes nothing else.
+    pub fn cell_codegen_units(&self) -> usize {
+        17 + self.slot
+    }
 }
 
 /// Clears what an earlier kernel left in a slot and links the shared build.

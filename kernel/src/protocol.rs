@@ -39,14 +39,6 @@ pub enum WireError {
         /// The parser's complaint.
         source: serde_json::Error,
     },
-    /// The content does not fit the message type.
-    #[error("content of {msg_type:?} does not match the message type: {source}")]
-    Content {
-        /// The message type.
-        msg_type: String,
-        /// The parser's complaint.
-        source: serde_json::Error,
-    },
     /// The connection file names a scheme other than hmac-sha256.
     #[error("unsupported signature scheme {0:?}; only hmac-sha256 is supported")]
     UnsupportedScheme(String),
@@ -148,11 +140,16 @@ impl Codec {
         };
         let metadata: Value = json_frame(&body[3], "metadata")?;
         let content: Value = json_frame(&body[4], "content")?;
-        let content = JupyterMessageContent::from_type_and_content(&header.msg_type, content)
-            .map_err(|source| WireError::Content {
-                msg_type: header.msg_type.clone(),
-                source,
-            })?;
+        // Content that does not fit the typed model (a field the spec makes optional
+        // left out, say) stays readable as raw JSON, so the kernel can still answer.
+        let content =
+            JupyterMessageContent::from_type_and_content(&header.msg_type, content.clone())
+                .unwrap_or_else(|_| {
+                    JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+                        msg_type: header.msg_type.clone(),
+                        content,
+                    })
+                });
         Ok(JupyterMessage {
             zmq_identities: identities,
             header,
@@ -212,13 +209,13 @@ pub fn child_of(
     message
 }
 
-/// Builds typed content from JSON, for messages whose fields are easiest written as JSON.
+/// Content written as JSON, sent exactly as written. For messages whose typed form
+/// would add fields the schema forbids (`"transient": null` on `execute_result`) or
+/// that are easiest to write as JSON.
 pub fn content(msg_type: &str, json: Value) -> JupyterMessageContent {
-    JupyterMessageContent::from_type_and_content(msg_type, json.clone()).unwrap_or_else(|_| {
-        JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
-            msg_type: msg_type.to_owned(),
-            content: json,
-        })
+    JupyterMessageContent::UnknownMessage(jupyter_protocol::UnknownMessage {
+        msg_type: msg_type.to_owned(),
+        content: json,
     })
 }
 
@@ -300,6 +297,25 @@ mod tests {
             "empty key means unsigned messages are accepted"
         );
         assert!(Codec::new("hmac-md5", "k").is_err());
+    }
+
+    #[test]
+    fn requests_with_left_out_fields_stay_readable() {
+        let codec = Codec::new("hmac-sha256", "k").expect("codec");
+        let sparse = content(
+            "history_request",
+            serde_json::json!({"hist_access_type": "tail", "n": 3}),
+        );
+        let decoded = codec
+            .decode(codec.encode(&JupyterMessage::new(sparse, None)))
+            .expect("decode");
+        match decoded.content {
+            JupyterMessageContent::UnknownMessage(raw) => {
+                assert_eq!(raw.msg_type, "history_request");
+                assert_eq!(raw.content["n"], 3);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

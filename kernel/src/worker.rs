@@ -657,3 +657,54 @@ fn start_spare(preload: &Preload) {
         Err(error) => eprintln!("huntrs: cannot start a spare engine: {error}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_single_json_lines_both_ways() {
+        let request = Request::Execute {
+            code: "let x = 1;\nx".into(),
+            allow_stdin: true,
+        };
+        let line = serde_json::to_string(&request).expect("json");
+        assert!(!line.contains('\n'));
+        assert!(matches!(
+            serde_json::from_str::<Request>(&line),
+            Ok(Request::Execute {
+                allow_stdin: true,
+                ..
+            })
+        ));
+        let event = Event::Done {
+            outcome: CellOutcome::Error(CellError::new("panic", "boom")),
+        };
+        let line = serde_json::to_string(&event).expect("json");
+        match serde_json::from_str::<Event>(&line) {
+            Ok(Event::Done {
+                outcome: CellOutcome::Error(error),
+            }) => assert_eq!(error.evalue, "boom"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn socket_paths_fit_the_unix_limit() {
+        let preload = Preload {
+            dir: PathBuf::from(
+                "/home/someone-with-a-long-name/.cache/huntrs/v0.1.0-0123456789abcdef",
+            ),
+            source_dir: PathBuf::from("/src"),
+        };
+        let path = socket_dir(&preload).join(format!("spare-{}.sock", u32::MAX));
+        assert!(path.as_os_str().len() < 108, "{}", path.display());
+    }
+
+    #[test]
+    fn a_sink_without_a_kernel_keeps_output_out_of_the_protocol() {
+        let sink = SocketSink::default();
+        sink.stream("stderr", "warming up\n");
+        assert!(sink.input("name", false).is_none(), "no kernel, no input");
+    }
+}

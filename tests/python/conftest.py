@@ -103,13 +103,20 @@ def huntrs_kernelspec(huntrs_bin: Path, pytestconfig: pytest.Config):
     if not (spec_dir / "kernel.json").is_file():
         pytest.exit(f"`huntrs install` succeeded but wrote no {spec_dir / 'kernel.json'}", returncode=2)
 
-    saved = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
+    env = {
+        "JUPYTER_PATH": str(prefix / "share" / "jupyter"),
+        # Warm spare engines that the test kernels leave behind exit soon after the
+        # session instead of idling for an hour (unless the caller chose otherwise).
+        "HUNTRS_SPARE_IDLE_SECS": os.environ.get("HUNTRS_SPARE_IDLE_SECS", "120"),
+    }
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         yield spec_dir
     finally:
-        if saved is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(prefix, ignore_errors=True)

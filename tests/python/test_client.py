@@ -230,12 +230,36 @@ def test_forged_signature_is_dropped(fresh):
 
 
 def _run_with_input(kc, code: str, answer: str) -> tuple[dict, Cell]:
+    """Runs code, which asks for one line of input, and answers `answer`."""
     msg_id = kc.execute(code, allow_stdin=True)
-    request = kc.get_stdin_msg(timeout=CELL_TIMEOUT)
+    deadline = time.monotonic() + CELL_TIMEOUT
+    seen: list[dict] = []
+    request = None
+    while request is None:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no input_request within {CELL_TIMEOUT} s; iopub: {seen}"
+        try:
+            request = kc.get_stdin_msg(timeout=min(remaining, 0.2))
+        except Empty:
+            pass
+        # Meanwhile, notice a cell that finished (or failed) without asking.
+        while True:
+            try:
+                msg = kc.get_iopub_msg(timeout=0)
+            except Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id:
+                seen.append(msg)
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    reply = wait_reply(kc, msg_id)
+                    raise AssertionError(
+                        "cell finished without an input_request:\n" + Cell(msg_id, reply, seen).describe()
+                    )
     assert request["msg_type"] == "input_request", request
     assert request["parent_header"].get("msg_id") == msg_id, "input_request not parented to the execute_request"
     kc.input(answer)
-    return request, finish(kc, msg_id)
+    rest = collect_iopub(kc, msg_id)
+    return request, Cell(msg_id, wait_reply(kc, msg_id), seen + rest)
 
 
 def test_stdin_input(shared):
@@ -400,6 +424,18 @@ def test_compile_error_points_at_cell_line(shared):
     assert_result(run(shared, "6*7"), "42")
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ('let s = String::from("x");\ns', '"x"'),
+        ("let n = 5u32;\nn", "5"),
+        ("let v = vec![1, 2];\nv", "[1, 2]"),
+    ],
+)
+def test_value_of_variable_defined_in_same_cell(shared, code, expected):
+    assert_result(run(shared, code), expected)
+
+
 def test_use_prelude(shared):
     cell = run_ok(shared, 'use nbtools::prelude::*;\nrefang("hxxp://x[.]y")')
     assert cell.result == '"http://x.y"', cell.describe()
@@ -452,3 +488,30 @@ def test_two_kernels_at_once_keep_their_own_state():
             stop_kernel(b_km, b)
     finally:
         stop_kernel(a_km, a)
+
+
+# ---------------------------------------------------------------- history
+
+
+def test_history_requests_with_optional_fields_left_out(shared):
+    """jupyter_client leaves `n` and `unique` out unless given; the protocol makes
+    them optional, so the kernel must answer (all matches, duplicates kept)."""
+    for _ in range(2):
+        run_ok(shared, "let hist_marker = 1;")
+
+    def history(**kwargs):
+        msg_id = shared.history(raw=True, output=False, **kwargs)
+        return wait_reply(shared, msg_id, timeout=10)["content"]
+
+    found = history(hist_access_type="search", pattern="*hist_marker*")
+    assert found["status"] == "ok", found
+    assert [h[2] for h in found["history"]] == ["let hist_marker = 1;"] * 2, found
+
+    unique = history(hist_access_type="search", pattern="*hist_marker*", unique=True)
+    assert [h[2] for h in unique["history"]] == ["let hist_marker = 1;"], unique
+
+    last = history(hist_access_type="search", pattern="*hist_marker*", n=1)
+    assert len(last["history"]) == 1, last
+
+    tail = history(hist_access_type="tail", n=1)
+    assert [h[2] for h in tail["history"]] == ["let hist_marker = 1;"], tail

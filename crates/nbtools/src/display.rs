@@ -10,6 +10,12 @@ pub trait Render {
     fn mime_bundle(&self) -> MimeBundle;
 }
 
+impl<T: Render + ?Sized> Render for &T {
+    fn mime_bundle(&self) -> MimeBundle {
+        (**self).mime_bundle()
+    }
+}
+
 impl Render for MimeBundle {
     fn mime_bundle(&self) -> MimeBundle {
         self.clone()
@@ -44,17 +50,18 @@ impl<T: Render + ?Sized> EvcxrDisplay for T {
 }
 
 /// evcxr's hook for final values that are not [`Render`]: their `Debug` text, as
-/// evcxr itself would show it. Taking `&mut self` puts this method one step after
-/// [`EvcxrDisplay`] in method lookup, so a `Render` type always shows its rich
-/// form; without it evcxr first compiles a failing `evcxr_display` call for every
+/// evcxr itself would show it. The kernel hands evcxr the cell's final expression
+/// borrowed (`&(value)`); this trait is implemented for references, so method lookup
+/// reaches it one step after [`EvcxrDisplay`] and a `Render` type always shows its
+/// rich form. Without it evcxr compiles a failing `evcxr_display` call for every
 /// such value, then compiles the cell again.
 pub trait EvcxrDebugDisplay {
     /// Prints the value's `Debug` text as `text/plain`.
-    fn evcxr_display(&mut self);
+    fn evcxr_display(&self);
 }
 
-impl<T: std::fmt::Debug> EvcxrDebugDisplay for T {
-    fn evcxr_display(&mut self) {
+impl<T: std::fmt::Debug + ?Sized> EvcxrDebugDisplay for &T {
+    fn evcxr_display(&self) {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         let _ = writeln!(

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::*;
 use crate::diagnostics::CellError;
-use crate::protocol::Codec;
+use crate::protocol::{Codec, content};
 
 /// Answers a few fixed cells; enough to drive the dispatcher through every path.
 struct Scripted;
@@ -248,4 +248,26 @@ async fn control_is_served_while_a_cell_runs() {
         .expect("exits")
         .expect("task");
     assert_eq!(exit, Exit::Shutdown { restart: true });
+}
+
+#[tokio::test]
+async fn sparse_and_malformed_requests_are_answered() {
+    let (mut client, _task) = start();
+    let cell = client.shell(ExecuteRequest::new("1".into()));
+    client.until_idle(&cell).await;
+    // jupyter_client leaves `n`, `unique`, `pattern` out unless asked.
+    let sparse = client.shell(content(
+        "history_request",
+        serde_json::json!({"hist_access_type": "search", "raw": true, "output": false, "pattern": "1"}),
+    ));
+    let messages = client.until_idle(&sparse).await;
+    assert_eq!(
+        reply(&messages, "history_reply")["history"],
+        serde_json::json!([[1, 1, "1"]])
+    );
+    let broken = client.shell(content("complete_request", serde_json::json!({"code": 5})));
+    let messages = client.until_idle(&broken).await;
+    let answer = reply(&messages, "complete_reply");
+    assert_eq!(answer["status"], "error");
+    assert_eq!(answer["ename"], "MalformedRequest");
 }
