@@ -8,34 +8,31 @@ use jupyter_protocol::ConnectionInfo;
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
     /// The file cannot be read.
-    #[error("cannot read connection file {path}: {source}")]
+    #[error("cannot read connection file {path}: {cause}")]
     Read {
         /// The file.
         path: String,
         /// What the OS said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file is not a valid connection file.
-    #[error("connection file {path} is not valid: {source}")]
+    #[error("connection file {path} is not valid: {cause}")]
     Parse {
         /// The file.
         path: String,
         /// What is missing or malformed.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
 }
 
 /// Reads and validates a connection file.
 pub fn load(path: &Path) -> Result<ConnectionInfo, ConnectionError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ConnectionError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| ConnectionError::Read {
         path: shown.clone(),
-        source,
+        cause,
     })?;
-    serde_json::from_str(&text).map_err(|source| ConnectionError::Parse {
-        path: shown,
-        source,
-    })
+    serde_json::from_str(&text).map_err(|cause| ConnectionError::Parse { path: shown, cause })
 }
 
 #[cfg(test)]

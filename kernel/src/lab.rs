@@ -75,6 +75,11 @@ pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
     if args.no_browser {
         command.arg("--no-browser");
     }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Containers and CI run as root; JupyterLab refuses to unless told.
+        command.arg("--allow-root");
+    }
     if let Some(port) = args.port {
         command.arg(format!("--port={port}"));
     }

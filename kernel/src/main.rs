@@ -64,6 +64,12 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // Errors reach users as messages; a RUST_BACKTRACE=1 in the environment
+        // (evcxr sets it) should not turn them into stack dumps.
+        // SAFETY: the first thing main does, before any thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         prepare_cell_process();
     }

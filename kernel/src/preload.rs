@@ -27,12 +27,12 @@ const STAMP: &str = "preload.ok";
 #[derive(Debug, thiserror::Error)]
 pub enum PreloadError {
     /// A file in the cache could not be written.
-    #[error("cannot write the preload cache at {path}: {source}")]
+    #[error("cannot write the preload cache at {path}: {cause}")]
     Io {
         /// The path.
         path: String,
         /// What the OS said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// `rustc` could not be run.
     #[error(
@@ -48,9 +48,9 @@ pub enum PreloadError {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> PreloadError + '_ {
-    move |source| PreloadError::Io {
+    move |cause| PreloadError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     }
 }
 

@@ -32,12 +32,12 @@ pub enum WireError {
         msg_type: String,
     },
     /// A frame is not valid JSON of the expected shape.
-    #[error("the {part} frame is not valid: {source}")]
+    #[error("the {part} frame is not valid: {cause}")]
     Json {
         /// Which frame.
         part: &'static str,
         /// The parser's complaint.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// The connection file names a scheme other than hmac-sha256.
     #[error("unsupported signature scheme {0:?}; only hmac-sha256 is supported")]
@@ -117,11 +117,10 @@ impl Codec {
             return Err(WireError::TooFewFrames(body.len()));
         }
         let parts: [&[u8]; 4] = [&body[1], &body[2], &body[3], &body[4]];
-        let header: Header =
-            serde_json::from_slice(&body[1]).map_err(|source| WireError::Json {
-                part: "header",
-                source,
-            })?;
+        let header: Header = serde_json::from_slice(&body[1]).map_err(|cause| WireError::Json {
+            part: "header",
+            cause,
+        })?;
         if !self.verify(&body[0], &parts) {
             return Err(WireError::BadSignature {
                 msg_type: header.msg_type,
@@ -132,9 +131,9 @@ impl Codec {
             Value::Object(map) if map.is_empty() => None,
             Value::Null => None,
             other => Some(
-                serde_json::from_value(other).map_err(|source| WireError::Json {
+                serde_json::from_value(other).map_err(|cause| WireError::Json {
                     part: "parent_header",
-                    source,
+                    cause,
                 })?,
             ),
         };
@@ -182,7 +181,7 @@ impl Codec {
 }
 
 fn json_frame(frame: &[u8], part: &'static str) -> Result<Value, WireError> {
-    serde_json::from_slice(frame).map_err(|source| WireError::Json { part, source })
+    serde_json::from_slice(frame).map_err(|cause| WireError::Json { part, cause })
 }
 
 mod erased {

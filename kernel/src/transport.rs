@@ -51,14 +51,14 @@ pub struct KernelChannels {
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     /// Binding a socket failed (port taken, bad address).
-    #[error("cannot bind the {socket} socket to {endpoint}: {source}")]
+    #[error("cannot bind the {socket} socket to {endpoint}: {cause}")]
     Bind {
         /// Which socket.
         socket: &'static str,
         /// The endpoint tried.
         endpoint: String,
         /// The error from ZeroMQ.
-        source: zeromq::ZmqError,
+        cause: zeromq::ZmqError,
     },
     /// The connection file names a transport other than tcp.
     #[error("unsupported transport {0:?}; huntrs listens on tcp only")]
@@ -74,10 +74,10 @@ async fn bind<S: Socket>(
         .bind(&endpoint)
         .await
         .map(|_| ())
-        .map_err(|source| TransportError::Bind {
+        .map_err(|cause| TransportError::Bind {
             socket: name,
             endpoint,
-            source,
+            cause,
         })
 }
 
