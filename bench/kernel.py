@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -60,13 +61,19 @@ def run_cell(client, code: str, timeout: float = 600.0) -> tuple[float, dict]:
     return elapsed, reply["content"]
 
 
+CACHE_KEY = ""  # set in main from `huntrs preload`'s output
+
+
 def spare_ready(timeout: float = 120.0) -> bool:
-    """Waits until a huntrs spare engine is listening (see kernel/src/worker.rs)."""
+    """Waits until a spare engine of this build is listening (kernel/src/worker.rs):
+    a socket `spare-<pid>.sock` in this cache's socket folder, of a live process."""
+    folder = Path(tempfile.gettempdir()) / f"huntrs-{os.getuid()}-{CACHE_KEY}"
     deadline = time.monotonic() + timeout
-    tmp = Path(tempfile.gettempdir())
     while time.monotonic() < deadline:
-        if list(tmp.glob(f"huntrs-{os.getuid()}-*/spare-*.sock")):
-            return True
+        for sock in folder.glob("spare-*.sock"):
+            pid = sock.stem.removeprefix("spare-")
+            if pid.isdigit() and Path(f"/proc/{pid}").exists():
+                return True
         time.sleep(0.2)
     return False
 
@@ -142,7 +149,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="huntrs-bench-") as root:
         os.environ["JUPYTER_PATH"] = str(kernelspecs(huntrs, evcxr, Path(root)))
         # Warm huntrs's cache first: (a)-(c) are about warm starts.
-        subprocess.run([str(huntrs), "preload"], check=True, stderr=subprocess.DEVNULL)
+        preload = subprocess.run([str(huntrs), "preload"], check=True, capture_output=True, text=True)
+        global CACHE_KEY
+        CACHE_KEY = re.search(r"/(v[0-9.]+-[0-9a-f]{16})\b", preload.stderr).group(1)
         results = {
             "huntrs": measure("huntrs", wait_for_spare=True),
             "huntrs, spares off": measure("huntrs", env={"HUNTRS_SPARE": "0"}),
