@@ -66,6 +66,8 @@ pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
         };
         return notebook::run(&run, &preload);
     }
+    // A warm engine for the first notebook (see worker.rs).
+    crate::worker::start_spare(&preload);
     let notebooks = source.join("notebooks");
     let mut command = std::process::Command::new(venv.join("bin/jupyter"));
     command

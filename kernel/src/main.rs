@@ -170,6 +170,8 @@ fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
         .context("building the preload cache failed")?;
     drop(engine);
     preload.mark_built()?;
+    // The first kernel after this claims a warm engine instead of starting one.
+    worker::start_spare(preload);
     eprintln!(
         "huntrs: preload ready in {:.1} s",
         started.elapsed().as_secs_f64()

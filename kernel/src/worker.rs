@@ -224,20 +224,27 @@ pub fn run_engine_process(args: &EngineArgs, preload: &Preload) -> anyhow::Resul
     serve(stream, engine, preload, sink, interrupter)
 }
 
-/// Pays, while nobody waits, for what evcxr does the first time a cell needs it:
-/// the switch to cells that may use `?` at the top level (evcxr recompiles and
-/// re-analyses the cell wrapper), and rust-analyzer's first look into each
-/// preloaded crate (seconds, on the first cell that names one of their types).
-/// Leaves no variables behind.
-const WARM_UP: &str = "Ok::<(), String>(())?;\n\
-    { let _h: entities::Host = entities::Host::from_fqdn(\"a.b\"); \
-      let _s: String = sectools::refang(\"a[.]b\"); \
-      let _t = data::TimeRange::before(data::chrono::Utc::now(), data::chrono::Duration::hours(1)); \
-      let _m: nbtools::MimeBundle = nbtools::MimeBundle::text(\"\"); }";
+/// Cells run while a spare waits, paying for what evcxr does slowly the first time a
+/// cell needs it: switching to cells that may use `?` at the top level (evcxr
+/// recompiles and re-analyses the cell wrapper), rust-analyzer's first look into
+/// each preloaded crate, and the first cell that both uses `?` and keeps a variable
+/// (seconds of compilation that later cells reuse). The variable is dropped again,
+/// so a claimed engine starts with none.
+const WARM_UP: &[&str] = &[
+    "Ok::<(), String>(())?;\n\
+     { let _h: entities::Host = entities::Host::from_fqdn(\"a.b\"); \
+       let _s: String = sectools::refang(\"a[.]b\"); \
+       let _t = data::TimeRange::before(data::chrono::Utc::now(), data::chrono::Duration::hours(1)); \
+       let _m: nbtools::MimeBundle = nbtools::MimeBundle::text(\"\"); }",
+    "let huntrs_warm_up: String = \"1\".parse()?;",
+    "drop(huntrs_warm_up);",
+];
 
 fn warm_up(engine: &mut Engine) {
-    if let CellOutcome::Error(error) = engine.execute(WARM_UP, false) {
-        eprintln!("huntrs engine: warm-up failed: {}", error.evalue);
+    for cell in WARM_UP {
+        if let CellOutcome::Error(error) = engine.execute(cell, false) {
+            eprintln!("huntrs engine: warm-up cell failed: {}", error.evalue);
+        }
     }
 }
 
@@ -620,9 +627,11 @@ fn start_own(preload: &Preload) -> Result<UnixStream, EngineError> {
     }
 }
 
-/// Starts warming the next spare in the background (it exits at once if another
-/// spare of this build exists). Its output goes to a log beside its socket.
-fn start_spare(preload: &Preload) {
+/// Starts warming a spare in the background (it exits at once if another spare of
+/// this build exists). Its output goes to a log beside its socket. Kernels call this
+/// after claiming one; `huntrs preload`, `install` and `lab` too, so even the first
+/// kernel finds one.
+pub fn start_spare(preload: &Preload) {
     if !spares_enabled() {
         return;
     }
