@@ -303,6 +303,7 @@ impl Engine {
                 .execute_with_callbacks(&instrumented.code, &mut callbacks)
         }));
         state.running.store(false, Ordering::SeqCst);
+        wait_for_stderr_drained(child);
         let events = self.pump.flush();
         let forced = state.forced.swap(false, Ordering::SeqCst);
         self.restarted = matches!(result, Ok(Err(evcxr::Error::SubprocessTerminated(_))));
@@ -464,6 +465,40 @@ fn outcome(
     }
 }
 
+/// The cell process's stderr is read by a thread inside evcxr, so a line printed just
+/// before the cell ended may not have reached us yet. Everything the cell wrote is in
+/// the pipe by then: wait until the pipe is empty (up to half a second) before the
+/// cell's output is considered complete.
+fn wait_for_stderr_drained(child: i32) {
+    let Some(fd) = stderr_pipe_of(child) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        let mut pending: libc::c_int = 0;
+        // SAFETY: FIONREAD on a pipe descriptor this process owns, into a c_int.
+        let ok = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut pending) } == 0;
+        if !ok || pending == 0 || std::time::Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Our end of the pipe that is the cell process's stderr: the descriptor in this
+/// process that refers to the same pipe as the child's fd 2.
+fn stderr_pipe_of(child: i32) -> Option<i32> {
+    if child <= 0 {
+        return None;
+    }
+    let target = std::fs::read_link(format!("/proc/{child}/fd/2")).ok()?;
+    std::fs::read_dir("/proc/self/fd")
+        .ok()?
+        .flatten()
+        .find(|entry| std::fs::read_link(entry.path()).ok().as_ref() == Some(&target))
+        .and_then(|entry| entry.file_name().to_str()?.parse().ok())
+}
+
 /// Forwards the child's stdout and stderr to the sink while cells run.
 struct Pump {
     flush: crossbeam_channel::Sender<crossbeam_channel::Sender<CellEvents>>,
@@ -538,8 +573,9 @@ impl Pump {
                             while let Ok(line) = stdout.try_recv() {
                                 handle_stdout(line);
                             }
-                            // stderr is read by evcxr's own thread; give it a moment to catch up.
-                            std::thread::sleep(Duration::from_millis(2));
+                            // evcxr's own thread reads stderr; it has emptied the pipe
+                            // (wait_for_stderr_drained) but may still be handing over lines.
+                            std::thread::sleep(Duration::from_millis(3));
                             while let Ok(line) = stderr.try_recv() {
                                 handle_stderr(line);
                             }
