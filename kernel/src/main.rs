@@ -10,6 +10,7 @@ mod connection;
 mod diagnostics;
 mod dispatch;
 mod execution;
+mod file_lock;
 mod install;
 mod lab;
 mod notebook;

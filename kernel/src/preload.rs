@@ -14,10 +14,14 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::file_lock::{FileLock, Mode};
+
 /// The workspace lock file: the preload resolves exactly these versions.
 const WORKSPACE_LOCK: &str = include_str!("../../Cargo.lock");
 /// The crates every cell can use without `:dep`.
 pub const PRELOADED_CRATES: [&str; 4] = ["entities", "sectools", "data", "nbtools"];
+/// More kernels than this at once on one machine is a runaway, not a workload.
+const MAX_SLOTS: usize = 256;
 /// Bumped whenever the way the cache is built changes, so old caches are not reused.
 const LAYOUT: &str = "evcxr-dylib-sessions-3";
 /// Written once the cache holds a complete build.
@@ -93,26 +97,12 @@ impl Preload {
     /// state from piling up with every kernel start.
     pub fn new_session(&self) -> Result<Session, PreloadError> {
         let sessions = self.dir.join("sessions");
-        for slot in 0.. {
+        for slot in 0..MAX_SLOTS {
             let dir = sessions.join(format!("slot-{slot}"));
             std::fs::create_dir_all(dir.join("src")).map_err(io_error(&dir))?;
-            let lock_path = dir.join("in-use.lock");
-            let lock = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&lock_path)
-                .map_err(io_error(&lock_path))?;
-            // SAFETY: flock on a descriptor we own; does not block.
-            let taken = unsafe {
-                libc::flock(
-                    std::os::fd::AsRawFd::as_raw_fd(&lock),
-                    libc::LOCK_EX | libc::LOCK_NB,
-                )
-            } != 0;
-            if taken {
+            let Some(lock) = FileLock::take(&dir.join("in-use.lock"), Mode::TryExclusive) else {
                 continue;
-            }
+            };
             prepare_slot(&dir, &self.target_dir())?;
             return Ok(Session {
                 dir,
@@ -120,7 +110,12 @@ impl Preload {
                 _lock: lock,
             });
         }
-        Err(PreloadError::Rustc(String::from("no free session slot")))
+        Err(PreloadError::Io {
+            path: sessions.display().to_string(),
+            cause: std::io::Error::other(format!(
+                "all {MAX_SLOTS} session slots are in use or unwritable"
+            )),
+        })
     }
 
     /// Where the cell process finds libstd and the preloaded dylibs, ahead of any
@@ -231,7 +226,7 @@ pub struct Session {
     pub dir: PathBuf,
     /// Which slot: the directory's number.
     pub slot: usize,
-    _lock: std::fs::File,
+    _lock: FileLock,
 }
 
 impl Session {

@@ -13,6 +13,8 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::file_lock::{FileLock, Mode};
+
 /// Runs rustc with the rewritten arguments; returns its exit code.
 pub fn run() -> i32 {
     let mut args = std::env::args_os().skip(1);
@@ -26,7 +28,7 @@ pub fn run() -> i32 {
     let _building = force_dylib
         .then(|| own_dylib_path(&args))
         .flatten()
-        .and_then(|so| lock(&lock_path(&so), libc::LOCK_EX));
+        .and_then(|so| FileLock::take(&lock_path(&so), Mode::Exclusive));
     let args = if force_dylib {
         let core = std::env::var_os("EVCXR_CORE_EXTERN").unwrap_or_default();
         dylib_args(&args, &core)
@@ -155,36 +157,12 @@ fn lock_path(so: &Path) -> PathBuf {
     so.with_extension("so.lock")
 }
 
-/// An flock held until dropped.
-struct FileLock(std::fs::File);
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: flock on a descriptor we own.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
-}
-
-fn lock(path: &Path, mode: libc::c_int) -> Option<FileLock> {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .create(mode == libc::LOCK_EX)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .ok()?;
-    // SAFETY: flock on a descriptor we own; blocks until granted.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), mode) } == 0;
-    locked.then_some(FileLock(file))
-}
-
 /// Cargo pipelines builds: a dependent starts once a dependency's metadata exists,
 /// while the dependency's dylib (which cargo does not know about) may still be
 /// linking. Wait for that build to finish; it holds the lock while it runs.
 fn wait_for_dylib(so: &Path) {
     if !so.is_file() {
-        drop(lock(&lock_path(so), libc::LOCK_SH));
+        drop(FileLock::take(&lock_path(so), Mode::Shared));
     }
 }
 

@@ -15,7 +15,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::CellError;
 use crate::dispatch::Interpreter;
 use crate::execution::{CellOutcome, Completion, Engine, EngineError, Interrupter, OutputSink};
+use crate::file_lock::{FileLock, Mode};
 use crate::preload::{self, Preload};
 use crate::wire::ChildEvent;
 
@@ -189,7 +190,7 @@ pub fn run_engine_process(args: &EngineArgs, preload: &Preload) -> anyhow::Resul
     std::fs::create_dir_all(&dir)?;
     let (listener, path, engine, _spare_lock) = if args.spare {
         // One spare per build at a time: a second one exits at once.
-        let Some(lock) = try_lock(&dir.join("spare.lock")) else {
+        let Some(lock) = FileLock::take(&dir.join("spare.lock"), Mode::TryExclusive) else {
             return Ok(());
         };
         let mut engine = start_engine(preload, &sink, &interrupter)?;
@@ -246,18 +247,6 @@ fn warm_up(engine: &mut Engine) {
             eprintln!("huntrs engine: warm-up cell failed: {}", error.evalue);
         }
     }
-}
-
-fn try_lock(path: &Path) -> Option<std::fs::File> {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .ok()?;
-    // SAFETY: flock on a descriptor we own; does not block.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    locked.then_some(file)
 }
 
 fn accept_within(listener: &UnixListener, limit: Duration) -> std::io::Result<Option<UnixStream>> {
