@@ -203,7 +203,13 @@ pub struct KernelSink {
     out: mpsc::UnboundedSender<Outgoing>,
     parent: Mutex<Option<JupyterMessage>>,
     stdin: Mutex<mpsc::UnboundedReceiver<JupyterMessage>>,
+    /// Stream output from before any cell ran (the engine starting, perhaps compiling
+    /// the preload cache): shown in the first cell, so its progress is never lost.
+    early: Mutex<Vec<(String, String)>>,
 }
+
+/// How much early output is kept for the first cell; the kernel log has all of it.
+const EARLY_OUTPUT_LIMIT: usize = 256 * 1024;
 
 impl KernelSink {
     fn new(
@@ -214,13 +220,33 @@ impl KernelSink {
             out,
             parent: Mutex::new(None),
             stdin: Mutex::new(stdin),
+            early: Mutex::new(Vec::new()),
         }
     }
 
     fn set_parent(&self, parent: Option<JupyterMessage>) {
         if let Ok(mut slot) = self.parent.lock() {
-            *slot = parent;
+            *slot = parent.clone();
         }
+        let early = self
+            .early
+            .lock()
+            .map(|mut e| std::mem::take(&mut *e))
+            .unwrap_or_default();
+        if let Some(parent) = parent {
+            for (name, text) in early {
+                self.publish_stream(&parent, &name, &text);
+            }
+        }
+    }
+
+    fn publish_stream(&self, parent: &JupyterMessage, name: &str, text: &str) {
+        let stream = if name == "stderr" {
+            StreamContent::stderr(text)
+        } else {
+            StreamContent::stdout(text)
+        };
+        self.publish(child_of(parent, stream));
     }
 
     fn parent(&self) -> Option<JupyterMessage> {
@@ -238,16 +264,17 @@ impl KernelSink {
 impl OutputSink for KernelSink {
     fn stream(&self, name: &str, text: &str) {
         let Some(parent) = self.parent() else {
-            // Output with no cell to show it in (engine start-up): keep it in the kernel log.
+            // No cell to show it in yet: the kernel log, and the first cell.
             eprint!("{text}");
+            if let Ok(mut early) = self.early.lock() {
+                let kept: usize = early.iter().map(|(_, t)| t.len()).sum();
+                if kept + text.len() <= EARLY_OUTPUT_LIMIT {
+                    early.push((name.to_owned(), text.to_owned()));
+                }
+            }
             return;
         };
-        let stream = if name == "stderr" {
-            StreamContent::stderr(text)
-        } else {
-            StreamContent::stdout(text)
-        };
-        self.publish(child_of(&parent, stream));
+        self.publish_stream(&parent, name, text);
     }
 
     fn event(&self, event: ChildEvent) {

@@ -194,10 +194,12 @@ impl Preload {
             ":dep nbtools = {{ path = {:?} }}\n",
             nbtools.display().to_string()
         );
-        let others: Vec<&str> = PRELOADED_CRATES
+        let mut others: Vec<&str> = PRELOADED_CRATES
             .into_iter()
             .filter(|c| *c != "nbtools")
             .collect();
+        // Public dependency of nbtools's API, nameable in cells like the crates.
+        others.push("serde_json");
         code.push_str(&format!(
             "#[allow(unused_imports)]\nuse nbtools::{{{}}};\n",
             others.join(", ")

@@ -7,6 +7,7 @@ share one per module (`shared`)."""
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import time
@@ -14,10 +15,13 @@ from pathlib import Path
 from queue import Empty
 
 import pytest
+from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
 from huntrs_testing import (
     CELL_TIMEOUT,
+    KERNEL_NAME,
+    STARTUP_TIMEOUT,
     Cell,
     collect_iopub,
     drain,
@@ -515,3 +519,41 @@ def test_history_requests_with_optional_fields_left_out(shared):
 
     tail = history(hist_access_type="tail", n=1)
     assert [h[2] for h in tail["history"]] == ["let hist_marker = 1;"], tail
+
+
+def test_rich_mime_types_reach_the_front_end(shared):
+    cell = run_ok(
+        shared,
+        'nbtools::MimeBundle::text("t").with_json(serde_json::json!({"a": [1, 2]}))'
+        '.with_markdown("# hi").with_svg("<svg></svg>").with_png(&[137, 80, 78, 71])',
+    )
+    results = [m["content"] for m in cell.iopub if m["msg_type"] == "execute_result"]
+    assert len(results) == 1, cell.describe()
+    data = results[0]["data"]
+    assert data["application/json"] == {"a": [1, 2]}, "JSON travels as JSON, not as a string"
+    assert data["text/markdown"] == "# hi"
+    assert data["image/svg+xml"] == "<svg></svg>"
+    assert data["image/png"] == "iVBORw=="
+
+
+def test_first_start_on_a_cold_cache_shows_build_progress(tmp_path):
+    """With an empty preload cache the first cell waits for the preloaded crates to
+    compile, and shows that happening instead of hanging silently."""
+    km = KernelManager(kernel_name=KERNEL_NAME)
+    env = dict(os.environ, HUNTRS_CACHE_DIR=str(tmp_path / "cache"), HUNTRS_SPARE="0")
+    km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        cell = run(kc, 'sectools::refang("hxxp://cold[.]example")', timeout=1200)
+        assert cell.status == "ok" and cell.result == '"http://cold.example"', cell.describe()
+        stderr = "".join(
+            m["content"]["text"] for m in cell.iopub if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"
+        )
+        assert "compiling the preloaded crates" in stderr, stderr[-2000:]
+        assert "Compiling nbtools" in stderr, stderr[-2000:]
+        again = run(kc, "1 + 1")
+        assert again.result == "2", again.describe()
+    finally:
+        stop_kernel(km, kc)

@@ -22,9 +22,11 @@
 //! ```
 
 // The kernel preloads nbtools and brings these into every cell under their own names.
+// serde_json is public API (`MimeBundle::with_json`), so cells must be able to name it.
 pub use data;
 pub use entities;
 pub use sectools;
+pub use serde_json;
 
 pub use display::{
     DisplayHandle, EvcxrDebugDisplay, EvcxrDisplay, Render, clear_output, display, display_with_id,
