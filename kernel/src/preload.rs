@@ -121,18 +121,8 @@ impl Preload {
     /// Where the cell process finds libstd and the preloaded dylibs, ahead of any
     /// inherited `LD_LIBRARY_PATH`.
     pub fn library_path(&self) -> Result<std::ffi::OsString, PreloadError> {
-        let rustc = |arg: &str| -> Result<String, PreloadError> {
-            let output = std::process::Command::new("rustc")
-                .arg(arg)
-                .output()
-                .map_err(|e| PreloadError::Rustc(e.to_string()))?;
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        };
-        let sysroot = PathBuf::from(rustc("--print=sysroot")?.trim());
-        let host = rustc("-vV")?
-            .lines()
-            .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
-            .ok_or_else(|| PreloadError::Rustc("`rustc -vV` did not name the host".into()))?;
+        let host = rustc_host(&rustc(&["-vV"])?)?;
+        let sysroot = PathBuf::from(rustc(&["--print=sysroot"])?.trim());
         let deps = self.target_dir().join(&host).join("debug/deps");
         // The loader skips search directories that were missing when the process
         // started, and the cell process starts before the first build creates this one.
@@ -282,15 +272,7 @@ pub fn cache_root() -> PathBuf {
 }
 
 fn cache_key() -> Result<String, PreloadError> {
-    let rustc = std::process::Command::new("rustc")
-        .arg("-vV")
-        .output()
-        .map_err(|e| PreloadError::Rustc(e.to_string()))?;
-    if !rustc.status.success() {
-        return Err(PreloadError::Rustc(
-            String::from_utf8_lossy(&rustc.stderr).into_owned(),
-        ));
-    }
+    let version = rustc(&["-vV"])?;
     let exe = std::env::current_exe().unwrap_or_default();
     let linker = ["mold", "lld"]
         .into_iter()
@@ -299,11 +281,33 @@ fn cache_key() -> Result<String, PreloadError> {
     let mut hash = Sha256::new();
     hash.update(LAYOUT);
     hash.update(WORKSPACE_LOCK);
-    hash.update(&rustc.stdout);
+    hash.update(&version);
     hash.update(exe.as_os_str().as_encoded_bytes());
     hash.update(linker);
     let digest = hex::encode(hash.finalize());
     Ok(format!("v{}-{}", env!("CARGO_PKG_VERSION"), &digest[..16]))
+}
+
+/// Runs rustc (as found on PATH, as evcxr does) and returns what it printed.
+fn rustc(args: &[&str]) -> Result<String, PreloadError> {
+    let output = std::process::Command::new("rustc")
+        .args(args)
+        .output()
+        .map_err(|e| PreloadError::Rustc(e.to_string()))?;
+    if !output.status.success() {
+        return Err(PreloadError::Rustc(
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The `host:` line of `rustc -vV`.
+fn rustc_host(verbose_version: &str) -> Result<String, PreloadError> {
+    verbose_version
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .ok_or_else(|| PreloadError::Rustc("`rustc -vV` did not name the host".into()))
 }
 
 fn which(program: &str) -> bool {
