@@ -1,4 +1,6 @@
-//! Runs cells: evcxr in a dedicated thread, its child process, and the output pump.
+//! Runs cells: the evcxr engine, its cell process, and the output pump. The engine
+//! lives in an engine process (see `worker.rs`); `huntrs run` and `huntrs preload`
+//! use it in-process.
 //!
 //! evcxr compiles each cell and runs it in a child process (this same binary,
 //! re-executed). The child's stdout and stderr come back as lines; the

@@ -628,10 +628,15 @@ pub fn start_spare(preload: &Preload) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
+    let log_path = dir.join("spare.log");
+    // Appended to by every spare of this build; started afresh once it grows large.
+    let too_big = std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 1 << 20);
     let log = std::fs::OpenOptions::new()
         .create(true)
-        .append(true)
-        .open(dir.join("spare.log"));
+        .append(!too_big)
+        .write(true)
+        .truncate(too_big)
+        .open(&log_path);
     let Ok(log) = log else { return };
     let mut command = std::process::Command::new(exe);
     command
