@@ -347,7 +347,7 @@ impl Engine {
 
 /// With `HUNTRS_TIMING` set, reports how long start-up phases take (on stderr,
 /// which is the kernel log).
-fn timing(phase: &str, started: std::time::Instant) {
+pub fn timing(phase: &str, started: std::time::Instant) {
     if std::env::var_os("HUNTRS_TIMING").is_some() {
         eprintln!(
             "huntrs timing: {phase} in {:.2} s",

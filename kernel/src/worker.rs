@@ -386,12 +386,7 @@ impl RemoteEngine {
             Some(engine) => engine,
             None => RemoteEngine::ready(start_own(preload)?, preload, &sink, &interrupter)?,
         };
-        if std::env::var_os("HUNTRS_TIMING").is_some() {
-            eprintln!(
-                "huntrs timing: engine ready in {:.2} s",
-                started.elapsed().as_secs_f64()
-            );
-        }
+        crate::execution::timing("engine ready", started);
         start_spare(preload);
         Ok(engine)
     }
