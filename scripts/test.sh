@@ -20,6 +20,8 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test"
 cargo test --workspace --quiet
+step "fuzz targets build (run them with cargo fuzz; see crates/sectools/fuzz/README.md)"
+cargo build --quiet -p sectools-fuzz
 
 step "kernel build and preload cache"
 cargo build --quiet -p huntrs

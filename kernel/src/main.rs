@@ -17,6 +17,7 @@ mod notebook;
 mod preload;
 mod protocol;
 mod rustc_wrapper;
+mod tools;
 mod transport;
 mod worker;
 // Shared with nbtools; the kernel only decodes, the cell process only encodes.
@@ -59,6 +60,12 @@ enum Command {
     Run(notebook::RunArgs),
     /// Install what is missing and open JupyterLab on the notebooks.
     Lab(lab::LabArgs),
+    /// Extract indicators (IPs, URLs, domains, hashes, paths) from each input line as JSON lines.
+    Ioc(tools::IocArgs),
+    /// Decode base64 (recursively, with gzip/zip/tar members) and print one JSON object per item.
+    B64(tools::B64Args),
+    /// Group Linux audit records into events and print one JSON object per event.
+    Auditd(tools::AuditdArgs),
     /// Run cells for a kernel (started by the kernel itself).
     #[command(hide = true)]
     Engine(worker::EngineArgs),
@@ -105,6 +112,9 @@ fn main() -> anyhow::Result<()> {
             notebook::run(&args, &preload)
         }
         Command::Lab(args) => lab::lab(&args),
+        Command::Ioc(args) => tools::ioc(&args),
+        Command::B64(args) => tools::b64(&args),
+        Command::Auditd(args) => tools::auditd(&args),
         Command::Engine(args) => {
             let (preload, _session) = select_preload()?;
             worker::run_engine_process(&args, &preload)

@@ -188,8 +188,9 @@ impl Preload {
             .into_iter()
             .filter(|c| *c != "nbtools")
             .collect();
-        // Public dependency of nbtools's API, nameable in cells like the crates.
+        // Public dependencies of the crates' APIs, nameable in cells like the crates.
         others.push("serde_json");
+        others.push("polars");
         code.push_str(&format!(
             "#[allow(unused_imports)]\nuse nbtools::{{{}}};\n",
             others.join(", ")

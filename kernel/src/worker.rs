@@ -236,7 +236,9 @@ const WARM_UP: &[&str] = &[
      { let _h: entities::Host = entities::Host::from_fqdn(\"a.b\"); \
        let _s: String = sectools::refang(\"a[.]b\"); \
        let _t = data::TimeRange::before(data::chrono::Utc::now(), data::chrono::Duration::hours(1)); \
-       let _m: nbtools::MimeBundle = nbtools::MimeBundle::text(\"\"); }",
+       let _m: nbtools::MimeBundle = nbtools::MimeBundle::text(\"\"); \
+       let _i = sectools::IocExtractor::new().extract(\"1.2.3.4\"); \
+       let _d: polars::prelude::DataFrame = polars::prelude::DataFrame::empty(); }",
     "let huntrs_warm_up: String = \"1\".parse()?;",
     "drop(huntrs_warm_up);",
 ];

@@ -1,4 +1,4 @@
-//! Data access: time ranges today; the query library, query providers and drivers
+//! Data access: time ranges and table files (CSV, Parquet, JSON lines) today; the query library, query providers and drivers
 //! join it (see ARCHITECTURE.md).
 //!
 //! ```
@@ -13,7 +13,10 @@
 
 pub use chrono;
 pub use error::DataError;
+pub use polars;
+pub use table_file::{TableFormat, read_table, write_table};
 pub use time_range::TimeRange;
 
 mod error;
+mod table_file;
 mod time_range;

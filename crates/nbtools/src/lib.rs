@@ -22,9 +22,11 @@
 //! ```
 
 // The kernel preloads nbtools and brings these into every cell under their own names.
-// serde_json is public API (`MimeBundle::with_json`), so cells must be able to name it.
+// serde_json is public API (`MimeBundle::with_json`) and polars that of the
+// transforms, so cells must be able to name them.
 pub use data;
 pub use entities;
+pub use polars;
 pub use sectools;
 pub use serde_json;
 

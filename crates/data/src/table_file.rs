@@ -1,0 +1,104 @@
+//! Reading and writing tables as files, the format chosen by extension.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::DataError;
+
+/// File formats a table can be stored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl TableFormat {
+    /// The format for a file name's extension (`.csv`, `.parquet`/`.pq`), or an error naming the choices.
+    pub fn from_path(path: &Path) -> Result<Self, DataError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Ok(TableFormat::Csv),
+            Some("parquet" | "pq") => Ok(TableFormat::Parquet),
+            _ => Err(DataError::TableFile {
+                path: path.display().to_string(),
+                message: "unknown table format; use a .csv or .parquet file name".to_string(),
+            }),
+        }
+    }
+}
+
+fn table_error(path: &Path, error: impl std::fmt::Display) -> DataError {
+    DataError::TableFile {
+        path: path.display().to_string(),
+        message: error.to_string(),
+    }
+}
+
+/// Reads a CSV or Parquet file. With `all_strings`, CSV columns are read as text
+/// (no type inference), which keeps ids such as `0x3e7` or `00123` as written.
+pub fn read_table(path: impl AsRef<Path>, all_strings: bool) -> Result<DataFrame, DataError> {
+    let path = path.as_ref();
+    let format = TableFormat::from_path(path)?;
+    if !path.is_file() {
+        return Err(table_error(path, "no such file"));
+    }
+    match format {
+        TableFormat::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(if all_strings { Some(0) } else { Some(10_000) })
+            .try_into_reader_with_file_path(Some(PathBuf::from(path)))
+            .and_then(|reader| reader.finish())
+            .map_err(|e| table_error(path, e)),
+        TableFormat::Parquet => {
+            let file = File::open(path).map_err(|e| table_error(path, e))?;
+            ParquetReader::new(file)
+                .finish()
+                .map_err(|e| table_error(path, e))
+        }
+    }
+}
+
+/// Writes a table as CSV or Parquet, by the file's extension. Binary columns cannot
+/// be CSV text, so they are hex-encoded there.
+pub fn write_table(df: &DataFrame, path: impl AsRef<Path>) -> Result<(), DataError> {
+    let path = path.as_ref();
+    let format = TableFormat::from_path(path)?;
+    let mut df = df.clone();
+    let file = File::create(path).map_err(|e| table_error(path, e))?;
+    match format {
+        TableFormat::Csv => {
+            let binary: Vec<PlSmallStr> = df
+                .columns()
+                .iter()
+                .filter(|c| matches!(c.dtype(), DataType::Binary))
+                .map(|c| c.name().clone())
+                .collect();
+            for name in binary {
+                let hex: Vec<Option<String>> = df
+                    .column(&name)
+                    .and_then(|c| c.binary().cloned())
+                    .map_err(|e| table_error(path, e))?
+                    .iter()
+                    .map(|b| b.map(|b| b.iter().map(|x| format!("{x:02x}")).collect()))
+                    .collect();
+                df.with_column(Column::new(name, hex))
+                    .map_err(|e| table_error(path, e))?;
+            }
+            CsvWriter::new(file)
+                .finish(&mut df)
+                .map_err(|e| table_error(path, e))
+        }
+        TableFormat::Parquet => ParquetWriter::new(file)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(|e| table_error(path, e)),
+    }
+}

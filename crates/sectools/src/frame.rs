@@ -1,0 +1,26 @@
+//! Reading input columns from a DataFrame with errors that name the column.
+
+use polars::prelude::*;
+
+use crate::SectoolsError;
+
+/// The named column as strings, or an error naming the column and what the frame has.
+pub(crate) fn string_column<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> Result<&'a StringChunked, SectoolsError> {
+    let column = df.column(name).map_err(|_| SectoolsError::MissingColumn {
+        column: name.to_string(),
+        available: df
+            .get_column_names()
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    column.str().map_err(|_| SectoolsError::ColumnType {
+        column: name.to_string(),
+        actual: column.dtype().to_string(),
+        expected: "String".to_string(),
+    })
+}

@@ -1,0 +1,226 @@
+//! Indicator-of-compromise extraction: IPs, URLs, domains, e-mail addresses, hashes and paths.
+//!
+//! Every type is found by a scanner anchored on the bytes its matches must contain, so
+//! extraction is one pass per line. What each type matches and rejects:
+//!
+//! | type | matches | rejects, and why |
+//! |---|---|---|
+//! | `ipv4` | four dot-separated decimal octets 0–255, `[.]`-style defanged dots | `999.1.1.1` (octet > 255); `1.2.3.4.5` and `v1.2.3.4` (version strings) |
+//! | `ipv6` | every RFC 4291 text form accepted by `std::net::Ipv6Addr`, incl. `::ffff:1.2.3.4` | clock times (`10:22:33`), MAC addresses and hex dumps whose groups are all ≤ 2 digits, `::` alone, runs glued to words (`std::vec`) |
+//! | `url` | `scheme://[user@]host[:port][/path][?query][#fragment]` for http(s), ftp(s), sftp, telnet, ldap(s), file, ws(s), smb, rdp, ssh; defanged `hxxp`, `fxp`, `[:]//`, `[://]`, `[.]` | unknown schemes, bad ports (> 65535), hosts with invalid characters; trailing sentence punctuation and unbalanced `)`/`]` are left out. A percent-encoded URL inside a URL is reported too |
+//! | `dns` | names whose suffix is on the public suffix list (`psl` crate), incl. every URL host and e-mail domain; defanged dots | unknown suffixes (`domain.like.iandom`), file names after `\` or a single `/` (`C:\x\cmd.com`), numeric TLDs, Unicode (non-punycode) labels |
+//! | `email` | `local@domain` with a public domain; `[at]`, `(at)`, `{at}`, `[@]` defangs | domains with unknown suffixes, empty or dot-edged local parts |
+//! | `md5_hash`, `sha1_hash`, `sha256_hash` | exactly 32 / 40 / 64 hex digits as a whole word (also as one dot-separated label: `<sha256>.exe`) | hex runs glued to other letters, digits or `_` (parts of base64 or identifiers) |
+//! | `windows_path` | `C:\...`, `\\host\share\...`, `%VAR%\...`, `.\...`, `..\...`; spaces inside folders; a quoted path keeps spaces in its file name | relative paths without a dot root (`DOMAIN\user` is an account, not a path) |
+//! | `linux_path` | `/a/b` (two or more segments), `/tmp`-style top-level folders, `./x`, `../x`, `~/x` | one-segment paths such as `/c` or `/s` (Windows switches), slashes inside URLs and dates (`12/05/2024`) |
+//!
+//! Matches are reported with the refanged value (`hxxp://evil[.]com` → `http://evil.com`)
+//! and their byte span, so the defanged original is always recoverable.
+//!
+//! ```
+//! use sectools::{IocExtractor, IocType};
+//!
+//! let iocs = IocExtractor::new().extract("beacon to hxxp://evil[.]example.com/a from 10.1.2.3");
+//! assert!(iocs[&IocType::Url].contains("http://evil.example.com/a"));
+//! assert!(iocs[&IocType::Dns].contains("evil.example.com"));
+//! assert!(iocs[&IocType::Ipv4].contains("10.1.2.3"));
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use entities::{IpAddress, IpScope};
+use polars::prelude::*;
+use regex::Regex;
+
+pub use types::{Ioc, IocType};
+
+use crate::SectoolsError;
+use crate::frame::string_column;
+use scan::{Found, Wanted};
+
+mod scan;
+mod types;
+
+/// Extracts indicators from text. Configuration belongs to the instance: custom
+/// patterns added to one extractor never affect another.
+#[derive(Debug, Clone)]
+pub struct IocExtractor {
+    wanted: Wanted,
+    custom: Vec<(IocType, Regex)>,
+}
+
+impl Default for IocExtractor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IocExtractor {
+    /// An extractor for all ten built-in types, for strings and DataFrames alike.
+    pub fn new() -> Self {
+        IocExtractor {
+            wanted: Wanted(
+                IocType::BUILTIN
+                    .iter()
+                    .map(IocType::bit)
+                    .fold(0, |a, b| a | b),
+            ),
+            custom: Vec::new(),
+        }
+    }
+
+    /// Restricts extraction to the given types (built-in or this extractor's custom ones).
+    pub fn with_types(mut self, types: &[IocType]) -> Self {
+        self.wanted = Wanted(types.iter().map(IocType::bit).fold(0, |a, b| a | b));
+        let keep: BTreeSet<&str> = types.iter().map(IocType::name).collect();
+        self.custom.retain(|(t, _)| keep.contains(t.name()));
+        self
+    }
+
+    /// Like [`with_types`](Self::with_types), from names such as `"ipv4,dns"` (comma-separated).
+    pub fn with_type_names(self, names: &str) -> Result<Self, SectoolsError> {
+        let types = names
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                self.custom
+                    .iter()
+                    .find(|(t, _)| t.name() == n)
+                    .map(|(t, _)| Ok(t.clone()))
+                    .unwrap_or_else(|| n.parse())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.with_types(&types))
+    }
+
+    /// Adds a custom indicator type found by a regular expression (Rust `regex` syntax).
+    pub fn with_pattern(mut self, name: &str, pattern: &str) -> Result<Self, SectoolsError> {
+        if name.parse::<IocType>().is_ok() {
+            return Err(SectoolsError::InvalidPattern {
+                name: name.to_string(),
+                message: "the name is a built-in type; choose another".to_string(),
+            });
+        }
+        let regex = Regex::new(pattern).map_err(|e| SectoolsError::InvalidPattern {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+        self.custom.push((IocType::Custom(name.into()), regex));
+        Ok(self)
+    }
+
+    /// Every indicator in `text`, in order of position, each (type, value) once.
+    pub fn find(&self, text: &str) -> Vec<Ioc> {
+        let mut found = Vec::new();
+        self.find_into(text, &mut found);
+        let mut seen = BTreeSet::new();
+        found
+            .into_iter()
+            .filter(|f| seen.insert((f.ioc_type.clone(), f.value.clone())))
+            .map(|f| Ioc {
+                ioc_type: f.ioc_type,
+                value: f.value,
+                span: f.span,
+                defanged: f.defanged,
+            })
+            .collect()
+    }
+
+    fn find_into(&self, text: &str, found: &mut Vec<Found>) {
+        scan::scan(text, self.wanted, found);
+        for (ioc_type, regex) in &self.custom {
+            for m in regex.find_iter(text) {
+                found.push(Found {
+                    ioc_type: ioc_type.clone(),
+                    span: m.range(),
+                    value: m.as_str().to_string(),
+                    defanged: false,
+                });
+            }
+        }
+        found.sort_by(|a, b| {
+            a.span
+                .start
+                .cmp(&b.span.start)
+                .then(a.ioc_type.cmp(&b.ioc_type))
+        });
+    }
+
+    /// Indicators in `text` grouped by type (only types with matches appear).
+    pub fn extract(&self, text: &str) -> BTreeMap<IocType, BTreeSet<String>> {
+        let mut found = Vec::new();
+        self.find_into(text, &mut found);
+        let mut map: BTreeMap<IocType, BTreeSet<String>> = BTreeMap::new();
+        for f in found {
+            map.entry(f.ioc_type).or_default().insert(f.value);
+        }
+        map
+    }
+
+    /// One row per (row, column, indicator) of the given string columns:
+    /// `IoCType`, `Observable` (refanged), `SourceIndex` (row number), `Input` (column
+    /// name) and `Original` (the text as it appeared, which differs when defanged).
+    pub fn extract_df(&self, df: &DataFrame, columns: &[&str]) -> Result<DataFrame, SectoolsError> {
+        let mut types = Vec::new();
+        let mut values = Vec::new();
+        let mut rows: Vec<u64> = Vec::new();
+        let mut inputs = Vec::new();
+        let mut originals = Vec::new();
+        for &column in columns {
+            let text = string_column(df, column)?;
+            for (row, cell) in text.iter().enumerate() {
+                let Some(cell) = cell else { continue };
+                for ioc in self.find(cell) {
+                    types.push(ioc.ioc_type.name().to_string());
+                    originals.push(ioc.matched(cell).to_string());
+                    values.push(ioc.value);
+                    rows.push(row as u64);
+                    inputs.push(column);
+                }
+            }
+        }
+        Ok(DataFrame::new_infer_height(vec![
+            Column::new("IoCType".into(), types),
+            Column::new("Observable".into(), values),
+            Column::new("SourceIndex".into(), rows),
+            Column::new("Input".into(), inputs),
+            Column::new("Original".into(), originals),
+        ])?)
+    }
+
+    /// Whether the whole of `value` is one indicator of `ioc_type` (defanged forms count).
+    /// `file_hash` accepts any of the three hash lengths; `hostname` is checked as `dns`.
+    pub fn validate(&self, value: &str, ioc_type: &str) -> Result<bool, SectoolsError> {
+        let types: Vec<IocType> = match ioc_type {
+            "file_hash" => vec![IocType::Md5Hash, IocType::Sha1Hash, IocType::Sha256Hash],
+            "hostname" => vec![IocType::Dns],
+            name => match self.custom.iter().find(|(t, _)| t.name() == name) {
+                Some((t, _)) => vec![t.clone()],
+                None => vec![name.parse()?],
+            },
+        };
+        let mut found = Vec::new();
+        let one = IocExtractor {
+            wanted: self.wanted,
+            custom: self.custom.clone(),
+        }
+        .with_types(&types);
+        one.find_into(value, &mut found);
+        Ok(found
+            .iter()
+            .any(|f| f.span == (0..value.len()) && types.contains(&f.ioc_type)))
+    }
+}
+
+/// Where an IP address routes: public, private, loopback, link-local, multicast or reserved.
+/// Enrichment only makes sense for public addresses.
+pub fn classify_ip(address: IpAddr) -> IpScope {
+    IpAddress { address }.scope()
+}
+
+/// [`IocExtractor::validate`] with the default extractor.
+pub fn validate(value: &str, ioc_type: &str) -> Result<bool, SectoolsError> {
+    IocExtractor::new().validate(value, ioc_type)
+}

@@ -1,0 +1,846 @@
+//! Hand-written scanners, one per indicator family. Each is anchored on bytes that
+//! every match must contain ('.', ':', '@', '/', '\\'), so a line costs one
+//! pass over its bytes plus a little work per anchor; no backtracking regex is involved.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+use memchr::memmem;
+
+use super::types::IocType;
+
+/// A raw match before de-duplication.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) ioc_type: IocType,
+    pub(crate) span: Range<usize>,
+    pub(crate) value: String,
+    pub(crate) defanged: bool,
+}
+
+const fn label_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+}
+static LABEL: [bool; 256] = label_table();
+
+#[inline]
+fn is_label(b: u8) -> bool {
+    LABEL[b as usize]
+}
+
+/// A dot separator at `i`: `.` or a defanged form. Returns its length and whether it was defanged.
+#[inline]
+fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
+    match s.get(i)? {
+        b'.' => Some((1, false)),
+        open @ (b'[' | b'(' | b'{') => {
+            let close = match open {
+                b'[' => b']',
+                b'(' => b')',
+                _ => b'}',
+            };
+            if s.get(i + 1) == Some(&b'.') && s.get(i + 2) == Some(&close) {
+                Some((3, true))
+            } else if s.len() >= i + 5
+                && s[i + 1..i + 4].eq_ignore_ascii_case(b"dot")
+                && s[i + 4] == close
+            {
+                Some((5, true))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Lower-cases `s[range]` into `buf`, turning defanged dots into '.'.
+fn refang_dotted(s: &[u8], range: Range<usize>, buf: &mut String) {
+    buf.clear();
+    let mut i = range.start;
+    while i < range.end {
+        if let Some((len, _)) = dot_at(s, i) {
+            buf.push('.');
+            i += len;
+        } else {
+            buf.push(s[i].to_ascii_lowercase() as char);
+            i += 1;
+        }
+    }
+}
+
+fn is_hex_str(b: &[u8]) -> bool {
+    b.iter().all(u8::is_ascii_hexdigit)
+}
+
+fn hash_type(len: usize) -> Option<IocType> {
+    match len {
+        32 => Some(IocType::Md5Hash),
+        40 => Some(IocType::Sha1Hash),
+        64 => Some(IocType::Sha256Hash),
+        _ => None,
+    }
+}
+
+/// Syntax of a domain name (already lower-cased, '.'-separated): label lengths and
+/// characters, an alphabetic or punycode top-level label, total length.
+pub(crate) fn domain_syntax_ok(domain: &str) -> bool {
+    if domain.len() > 253 || domain.is_empty() {
+        return false;
+    }
+    let mut labels = 0;
+    for label in domain.split('.') {
+        labels += 1;
+        let b = label.as_bytes();
+        if b.is_empty() || b.len() > 63 || b[0] == b'-' || b[b.len() - 1] == b'-' {
+            return false;
+        }
+        if !b.iter().all(|&c| is_label(c)) {
+            return false;
+        }
+    }
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    labels >= 2
+        && (tld.starts_with("xn--")
+            || (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())))
+}
+
+/// A registrable domain: valid syntax and a suffix known to the public suffix list.
+pub(crate) fn is_public_domain(domain: &str) -> bool {
+    domain_syntax_ok(domain)
+        && psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
+        && psl::domain(domain.as_bytes()).is_some()
+}
+
+fn ipv4_from_labels(s: &[u8], labels: &[Range<usize>]) -> bool {
+    labels.len() == 4
+        && labels.iter().all(|r| {
+            let b = &s[r.clone()];
+            !b.is_empty()
+                && b.len() <= 3
+                && b.iter().all(u8::is_ascii_digit)
+                && b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
+        })
+}
+
+/// Which families a scan looks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wanted(pub(crate) u16);
+
+impl Wanted {
+    fn has(self, t: &IocType) -> bool {
+        self.0 & t.bit() != 0
+    }
+}
+
+/// Scans one text for every wanted built-in family, appending raw matches.
+pub(crate) fn scan(text: &str, wanted: Wanted, out: &mut Vec<Found>) {
+    let s = text.as_bytes();
+    let mut urls: Vec<Range<usize>> = Vec::new();
+    let mut authorities: Vec<Range<usize>> = Vec::new();
+    let need_urls = wanted.0
+        & (IocType::Url.bit()
+            | IocType::LinuxPath.bit()
+            | IocType::Dns.bit()
+            | IocType::Ipv4.bit())
+        != 0;
+    if need_urls || wanted.has(&IocType::Email) {
+        scan_urls(text, wanted, &mut urls, &mut authorities, out);
+    }
+    if wanted.0
+        & (IocType::Ipv4.bit()
+            | IocType::Dns.bit()
+            | IocType::Md5Hash.bit()
+            | IocType::Sha1Hash.bit()
+            | IocType::Sha256Hash.bit())
+        != 0
+    {
+        scan_dotted(s, wanted, out);
+    }
+    if wanted.has(&IocType::Email) {
+        scan_emails(s, &authorities, out);
+    }
+    if wanted.has(&IocType::Ipv6) {
+        scan_ipv6(s, out);
+    }
+    if wanted.has(&IocType::WindowsPath) {
+        scan_windows_paths(s, out);
+    }
+    if wanted.has(&IocType::LinuxPath) {
+        scan_linux_paths(s, &urls, out);
+    }
+}
+
+/// Dotted runs (`label(.label)+`, defanged dots allowed) become IPv4 addresses or
+/// domains; single labels and the labels of runs are checked for hash lengths.
+fn scan_dotted(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
+    let n = s.len();
+    let mut labels: Vec<Range<usize>> = Vec::with_capacity(8);
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < n {
+        if !is_label(s[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        labels.clear();
+        let mut defanged = false;
+        let mut j = i;
+        loop {
+            let label_start = j;
+            while j < n && is_label(s[j]) {
+                j += 1;
+            }
+            labels.push(label_start..j);
+            match dot_at(s, j) {
+                Some((len, fanged)) if j + len < n && is_label(s[j + len]) => {
+                    defanged |= fanged;
+                    j += len;
+                }
+                _ => break,
+            }
+        }
+        i = j;
+        // Runs glued to non-ASCII text are parts of words we do not parse (IDNs in Unicode form).
+        if (start > 0 && s[start - 1] >= 0x80) || (j < n && s[j] >= 0x80) {
+            continue;
+        }
+        for label in &labels {
+            if let Some(t) = hash_type(label.len()) {
+                if wanted.has(&t) && is_hex_str(&s[label.clone()]) {
+                    out.push(Found {
+                        ioc_type: t,
+                        span: label.clone(),
+                        value: String::from_utf8_lossy(&s[label.clone()]).to_ascii_lowercase(),
+                        defanged: false,
+                    });
+                }
+            }
+        }
+        if labels.len() < 2 {
+            continue;
+        }
+        if ipv4_from_labels(s, &labels) {
+            if wanted.has(&IocType::Ipv4) {
+                refang_dotted(s, start..j, &mut buf);
+                out.push(Found {
+                    ioc_type: IocType::Ipv4,
+                    span: start..j,
+                    value: buf.clone(),
+                    defanged,
+                });
+            }
+            continue;
+        }
+        if !wanted.has(&IocType::Dns) {
+            continue;
+        }
+        let mut dstart = start;
+        // A file name inside a path (`\cmd.exe`, `/x/report.com`) is not a domain,
+        // but a host after `//` (URL, UNC) or `@` is.
+        if dstart > 0 {
+            let prev = s[dstart - 1];
+            let prev2 = if dstart > 1 { s[dstart - 2] } else { 0 };
+            if (prev == b'\\' && prev2 != b'\\') || (prev == b'/' && prev2 != b'/') {
+                continue;
+            }
+            // Percent-encoded text: `%2Fevil.com` starts with the escape's two hex digits.
+            if prev == b'%' && labels[0].len() > 2 && is_hex_str(&s[dstart..dstart + 2]) {
+                dstart += 2;
+            }
+        }
+        refang_dotted(s, dstart..j, &mut buf);
+        if is_public_domain(&buf) {
+            out.push(Found {
+                ioc_type: IocType::Dns,
+                span: dstart..j,
+                value: buf.clone(),
+                defanged,
+            });
+        }
+    }
+}
+
+/// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
+fn is_local_part(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// E-mail addresses; an '@' inside a URL's authority is userinfo, not an address.
+fn scan_emails(s: &[u8], authorities: &[Range<usize>], out: &mut Vec<Found>) {
+    let mut ats: Vec<(usize, usize)> = memchr::memchr_iter(b'@', s).map(|i| (i, 1)).collect();
+    for pat in [&b"[at]"[..], b"(at)", b"{at}", b"[@]"] {
+        ats.extend(memmem::find_iter(s, pat).map(|i| (i, pat.len())));
+        if pat != b"[@]" {
+            let upper: Vec<u8> = pat.to_ascii_uppercase();
+            ats.extend(memmem::find_iter(s, &upper).map(|i| (i, pat.len())));
+        }
+    }
+    ats.sort_unstable();
+    let mut buf = String::new();
+    for (at, at_len) in ats {
+        if authorities.iter().any(|a| a.contains(&at)) {
+            continue;
+        }
+        let mut l = at;
+        while l > 0 && is_local_part(s[l - 1]) {
+            l -= 1;
+        }
+        while l < at && s[l] == b'.' {
+            l += 1;
+        }
+        if l == at || s[at - 1] == b'.' {
+            continue;
+        }
+        let dstart = at + at_len;
+        let mut j = dstart;
+        let mut defanged = at_len > 1;
+        loop {
+            while j < s.len() && is_label(s[j]) {
+                j += 1;
+            }
+            match dot_at(s, j) {
+                Some((len, fanged)) if j + len < s.len() && is_label(s[j + len]) => {
+                    defanged |= fanged;
+                    j += len;
+                }
+                _ => break,
+            }
+        }
+        if j == dstart || (j < s.len() && s[j] >= 0x80) {
+            continue;
+        }
+        refang_dotted(s, dstart..j, &mut buf);
+        if !is_public_domain(&buf) {
+            continue;
+        }
+        let local = String::from_utf8_lossy(&s[l..at]);
+        out.push(Found {
+            ioc_type: IocType::Email,
+            span: l..j,
+            value: format!("{local}@{buf}"),
+            defanged,
+        });
+    }
+}
+
+/// Schemes a URL may have, including the usual defanged spellings.
+const SCHEMES: &[(&str, &str)] = &[
+    ("http", "http"),
+    ("https", "https"),
+    ("hxxp", "http"),
+    ("hxxps", "https"),
+    ("ftp", "ftp"),
+    ("ftps", "ftps"),
+    ("sftp", "sftp"),
+    ("fxp", "ftp"),
+    ("fxps", "ftps"),
+    ("telnet", "telnet"),
+    ("ldap", "ldap"),
+    ("ldaps", "ldaps"),
+    ("file", "file"),
+    ("ws", "ws"),
+    ("wss", "wss"),
+    ("smb", "smb"),
+    ("rdp", "rdp"),
+    ("ssh", "ssh"),
+];
+
+/// Bytes that end a URL: whitespace, quotes, angle brackets and the like (RFC 3986
+/// "unsafe" characters), and any non-ASCII byte.
+fn ends_url(b: u8) -> bool {
+    b <= b' '
+        || b >= 0x7f
+        || matches!(
+            b,
+            b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+        )
+}
+
+fn scan_urls(
+    text: &str,
+    wanted: Wanted,
+    urls: &mut Vec<Range<usize>>,
+    authorities: &mut Vec<Range<usize>>,
+    out: &mut Vec<Found>,
+) {
+    let s = text.as_bytes();
+    let mut next_free = 0;
+    // Every "//" in one run of URL characters shares the run's end; finding it once
+    // keeps a line of many "//" linear.
+    let mut run = 0..0;
+    for slashes in memmem::find_iter(s, b"//") {
+        if slashes < next_free {
+            continue;
+        }
+        // The separator: "://", "[:]//" or "[://]".
+        let (sep_start, rest_start, sep_defanged) =
+            if slashes >= 3 && &s[slashes - 3..slashes] == b"[:]" {
+                (slashes - 3, slashes + 2, true)
+            } else if slashes >= 2
+                && &s[slashes - 2..slashes] == b"[:"
+                && s.get(slashes + 2) == Some(&b']')
+            {
+                (slashes - 2, slashes + 3, true)
+            } else if slashes >= 1 && s[slashes - 1] == b':' {
+                (slashes - 1, slashes + 2, false)
+            } else {
+                continue;
+            };
+        let mut scheme_start = sep_start;
+        while scheme_start > 0 && s[scheme_start - 1].is_ascii_alphanumeric() {
+            scheme_start -= 1;
+        }
+        let scheme_text = &text[scheme_start..sep_start];
+        let Some((_, scheme)) = SCHEMES
+            .iter()
+            .find(|(spelled, _)| spelled.eq_ignore_ascii_case(scheme_text))
+        else {
+            continue;
+        };
+        let mut defanged = sep_defanged || !scheme_text.eq_ignore_ascii_case(scheme);
+        if !run.contains(&rest_start) {
+            let mut end = rest_start;
+            while end < s.len() && !ends_url(s[end]) {
+                end += 1;
+            }
+            run = rest_start..end;
+        }
+        let mut end = run.end;
+        // Trailing punctuation belongs to the sentence, as do unbalanced closing brackets.
+        loop {
+            let Some(&last) = s[..end].last() else { break };
+            if end <= rest_start {
+                break;
+            }
+            let body = &s[rest_start..end];
+            let unbalanced = |open: u8, close: u8| {
+                body.iter().filter(|&&c| c == close).count()
+                    > body.iter().filter(|&&c| c == open).count()
+            };
+            let strip = matches!(last, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'*')
+                || (last == b')' && unbalanced(b'(', b')'))
+                || (last == b']' && unbalanced(b'[', b']'));
+            if !strip {
+                break;
+            }
+            end -= 1;
+        }
+        let Some(authority) = parse_authority(s, rest_start, end, scheme) else {
+            continue;
+        };
+        defanged |= authority.defanged;
+        next_free = end;
+        urls.push(scheme_start..end);
+        authorities.push(rest_start..authority.host_end);
+        if !wanted.has(&IocType::Url) {
+            continue;
+        }
+        let mut value = String::with_capacity(end - scheme_start);
+        value.push_str(scheme);
+        value.push_str("://");
+        value.push_str(&refang_host_part(&text[rest_start..authority.host_end]));
+        value.push_str(&text[authority.host_end..end]);
+        // A URL-encoded URL inside this one (redirectors, safelinks) is reported too.
+        let nested = if value.contains('%') {
+            percent_decode(&value[scheme.len() + 3..])
+        } else {
+            None
+        };
+        out.push(Found {
+            ioc_type: IocType::Url,
+            span: scheme_start..end,
+            value,
+            defanged,
+        });
+        if let Some(decoded) = nested {
+            let mut inner = Vec::new();
+            let (mut inner_urls, mut inner_authorities) = (Vec::new(), Vec::new());
+            scan_urls(
+                &decoded,
+                Wanted(IocType::Url.bit()),
+                &mut inner_urls,
+                &mut inner_authorities,
+                &mut inner,
+            );
+            let mut dotted = Vec::new();
+            for f in &inner {
+                let mut hosts = Vec::new();
+                scan_dotted(
+                    f.value.as_bytes(),
+                    Wanted(wanted.0 & IocType::Dns.bit()),
+                    &mut hosts,
+                );
+                dotted.extend(hosts);
+            }
+            for mut f in inner.into_iter().chain(dotted) {
+                f.span = scheme_start..end;
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn refang_host_part(part: &str) -> String {
+    part.replace("[.]", ".")
+        .replace("(.)", ".")
+        .replace("{.}", ".")
+        .replace("[dot]", ".")
+}
+
+struct Authority {
+    host_end: usize,
+    defanged: bool,
+}
+
+/// Checks `[userinfo@]host[:port]` at the start of a URL body and says where the host part ends.
+fn parse_authority(s: &[u8], start: usize, end: usize, scheme: &str) -> Option<Authority> {
+    let auth_end = s[start..end]
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .map_or(end, |p| start + p);
+    let auth = &s[start..auth_end];
+    let host_start = auth.iter().rposition(|&b| b == b'@').map_or(0, |p| p + 1);
+    let host_port = &auth[host_start..];
+    if host_port.is_empty() {
+        // Only file URLs may omit the host (`file:///etc/passwd`).
+        return (scheme == "file").then_some(Authority {
+            host_end: auth_end,
+            defanged: false,
+        });
+    }
+    let (host, port) = if host_port[0] == b'[' && !host_port.starts_with(b"[.]") {
+        let close = host_port.iter().position(|&b| b == b']')?;
+        let inner = std::str::from_utf8(&host_port[1..close]).ok()?;
+        inner.parse::<Ipv6Addr>().ok()?;
+        (&host_port[..=close], &host_port[close + 1..])
+    } else {
+        match host_port.iter().rposition(|&b| b == b':') {
+            Some(p) if !host_port[p + 1..].contains(&b']') => (&host_port[..p], &host_port[p..]),
+            _ => (host_port, &host_port[host_port.len()..]),
+        }
+    };
+    if !port.is_empty() {
+        let digits = &port[1..];
+        if digits.is_empty() || digits.len() > 5 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        if std::str::from_utf8(digits).ok()?.parse::<u32>().ok()? > 65535 {
+            return None;
+        }
+    }
+    let mut buf = String::new();
+    refang_dotted(host, 0..host.len(), &mut buf);
+    let defanged = buf.len() != host.len();
+    let valid = host.first() == Some(&b'[')
+        || buf.parse::<Ipv4Addr>().is_ok()
+        || (!buf.is_empty()
+            && buf
+                .split('.')
+                .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(is_label)));
+    valid.then_some(Authority {
+        host_end: start + host_start + host.len(),
+        defanged,
+    })
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && b[i + 1].is_ascii_hexdigit()
+            && b[i + 2].is_ascii_hexdigit()
+        {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+            changed = true;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    if !changed {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
+fn is_v6_char(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+}
+
+fn scan_ipv6(s: &[u8], out: &mut Vec<Found>) {
+    let mut next_free = 0;
+    for colon in memchr::memchr_iter(b':', s) {
+        if colon < next_free {
+            continue;
+        }
+        let mut l = colon;
+        while l > 0 && is_v6_char(s[l - 1]) {
+            l -= 1;
+        }
+        let mut r = colon + 1;
+        while r < s.len() && is_v6_char(s[r]) {
+            r += 1;
+        }
+        next_free = r;
+        // Glued to a word (`std::vector`, `x12:34`) it is not an address.
+        if (l > 0 && (s[l - 1].is_ascii_alphanumeric() || s[l - 1] == b'_'))
+            || (r < s.len() && (s[r].is_ascii_alphanumeric() || s[r] == b'_'))
+        {
+            continue;
+        }
+        // Sentence punctuation and a lone trailing colon ("addr fe80::1:") are not part of it.
+        let mut end = r;
+        while end > l && s[end - 1] == b'.' {
+            end -= 1;
+        }
+        if end > l + 1 && s[end - 1] == b':' && s[end - 2] != b':' {
+            end -= 1;
+        }
+        let Ok(candidate) = std::str::from_utf8(&s[l..end]) else {
+            continue;
+        };
+        if candidate.parse::<Ipv6Addr>().is_err() {
+            continue;
+        }
+        // Hex dumps and MAC-like runs parse as IPv6 too; real addresses have a group of
+        // three or more digits, or are the `::x` shorthand.
+        let wide_group = candidate.split(':').any(|g| g.len() >= 3);
+        if !(wide_group || (candidate.starts_with("::") && candidate.len() >= 3)) {
+            continue;
+        }
+        out.push(Found {
+            ioc_type: IocType::Ipv6,
+            span: l..end,
+            value: candidate.to_ascii_lowercase(),
+            defanged: false,
+        });
+    }
+}
+
+/// Bytes allowed in a path segment other than the final one (spaces allowed).
+fn windows_segment_byte(b: u8) -> bool {
+    b >= b' '
+        && !matches!(
+            b,
+            b'<' | b'>' | b':' | b'"' | b'/' | b'\\' | b'|' | b'?' | b'*'
+        )
+}
+
+/// A byte before a path root: start of text or a separator-like character.
+fn path_boundary(prev: Option<u8>) -> bool {
+    match prev {
+        None => true,
+        Some(b) => {
+            !(b.is_ascii_alphanumeric()
+                || b >= 0x80
+                || matches!(b, b'_' | b'-' | b'.' | b'/' | b'\\' | b'%' | b'$'))
+        }
+    }
+}
+
+/// A folder segment like `x.ps1 %APPDATA%` or `a.exe C:`: after its last space starts
+/// another path's root, so the path before it ends at that space.
+fn starts_new_path(segment: &[u8]) -> bool {
+    let Some(space) = segment.iter().rposition(|&b| b == b' ') else {
+        return false;
+    };
+    let tail = &segment[space + 1..];
+    tail.is_empty()
+        || (tail.len() >= 2 && tail[0] == b'%' && tail[tail.len() - 1] == b'%')
+        || (tail.len() == 2 && tail[0].is_ascii_alphabetic() && tail[1] == b':')
+}
+
+fn scan_windows_paths(s: &[u8], out: &mut Vec<Found>) {
+    let mut next_free = 0;
+    for bs in memchr::memchr_iter(b'\\', s) {
+        if bs < next_free {
+            continue;
+        }
+        let root_start = if bs >= 2 && s[bs - 1] == b':' && s[bs - 2].is_ascii_alphabetic() {
+            bs - 2
+        } else if s.get(bs + 1) == Some(&b'\\')
+            && s.get(bs + 2)
+                .is_some_and(|&b| is_label(b) || b == b'.' || b == b'?')
+        {
+            bs
+        } else if bs >= 1 && s[bs - 1] == b'%' {
+            // %APPDATA%\...: back to the opening '%'.
+            match s[..bs - 1].iter().rposition(|&b| b == b'%') {
+                Some(open)
+                    if open + 1 < bs - 1
+                        && s[open + 1..bs - 1]
+                            .iter()
+                            .all(|&b| is_label(b) || b == b'(' || b == b')') =>
+                {
+                    open
+                }
+                _ => continue,
+            }
+        } else if bs >= 1 && s[bs - 1] == b'.' {
+            if bs >= 2 && s[bs - 2] == b'.' {
+                bs - 2
+            } else {
+                bs - 1
+            }
+        } else {
+            continue;
+        };
+        let prev = root_start.checked_sub(1).map(|p| s[p]);
+        if !path_boundary(prev) {
+            continue;
+        }
+        let quoted = matches!(prev, Some(b'"' | b'\''));
+        let mut seg_start = if s[bs..].starts_with(b"\\\\") && root_start == bs {
+            bs + 2
+        } else {
+            bs + 1
+        };
+        let mut end;
+        loop {
+            let mut j = seg_start;
+            while j < s.len() && windows_segment_byte(s[j]) {
+                j += 1;
+            }
+            if j < s.len() && s[j] == b'\\' && j > seg_start && !starts_new_path(&s[seg_start..j]) {
+                seg_start = j + 1;
+                continue;
+            }
+            // The final segment ends at a space unless the whole path is quoted.
+            let last = &s[seg_start..j];
+            let cut = if quoted {
+                last.len()
+            } else {
+                last.iter().position(|&b| b == b' ').unwrap_or(last.len())
+            };
+            end = seg_start + cut;
+            break;
+        }
+        while end > bs + 1 && matches!(s[end - 1], b'.' | b' ' | b',' | b';' | b')') {
+            end -= 1;
+        }
+        next_free = end;
+        if end <= bs + 1 || (end == seg_start && s[end - 1] == b'\\' && end - root_start <= 4) {
+            continue;
+        }
+        out.push(Found {
+            ioc_type: IocType::WindowsPath,
+            span: root_start..end,
+            value: String::from_utf8_lossy(&s[root_start..end]).into_owned(),
+            defanged: false,
+        });
+    }
+}
+
+fn linux_path_byte(b: u8) -> bool {
+    b > b' '
+        && b < 0x7f
+        && !matches!(
+            b,
+            b'"' | b'\''
+                | b'<'
+                | b'>'
+                | b'|'
+                | b';'
+                | b'&'
+                | b'`'
+                | b':'
+                | b','
+                | b'\\'
+                | b'('
+                | b')'
+                | b'='
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+        )
+}
+
+/// Top-level directories that make a one-segment path (`cd /tmp`) unambiguous.
+const TOP_DIRS: &[&[u8]] = &[
+    b"bin", b"boot", b"dev", b"etc", b"home", b"lib", b"lib64", b"media", b"mnt", b"opt", b"proc",
+    b"root", b"run", b"sbin", b"srv", b"sys", b"tmp", b"usr", b"var",
+];
+
+fn scan_linux_paths(s: &[u8], urls: &[Range<usize>], out: &mut Vec<Found>) {
+    let mut next_free = 0;
+    let mut url_idx = 0;
+    for slash in memchr::memchr_iter(b'/', s) {
+        if slash < next_free {
+            continue;
+        }
+        while url_idx < urls.len() && urls[url_idx].end <= slash {
+            url_idx += 1;
+        }
+        if url_idx < urls.len() && urls[url_idx].contains(&slash) {
+            next_free = urls[url_idx].end;
+            continue;
+        }
+        // Root: "/", or "./", "../", "~/" (optionally "~user/").
+        let mut start = slash;
+        if slash > 0 && s[slash - 1] == b'.' {
+            start = if slash > 1 && s[slash - 2] == b'.' {
+                slash - 2
+            } else {
+                slash - 1
+            };
+        } else if slash > 0 && s[slash - 1] == b'~' {
+            start = slash - 1;
+        }
+        let prev = start.checked_sub(1).map(|p| s[p]);
+        if !path_boundary(prev) || prev == Some(b':') && start == slash {
+            continue;
+        }
+        let mut end = slash;
+        let mut segments = 0;
+        let mut first: Range<usize> = 0..0;
+        while end < s.len() && s[end] == b'/' {
+            let mut j = end + 1;
+            while j < s.len() && s[j] == b'/' {
+                j += 1;
+            }
+            let seg_start = j;
+            while j < s.len() && linux_path_byte(s[j]) && s[j] != b'/' {
+                j += 1;
+            }
+            if j == seg_start {
+                break;
+            }
+            if segments == 0 {
+                first = seg_start..j;
+            }
+            segments += 1;
+            end = j;
+        }
+        while end > slash + 1 && matches!(s[end - 1], b'.' | b'!' | b'?') {
+            end -= 1;
+        }
+        next_free = end.max(slash + 1);
+        let relative = start != slash;
+        let ok = segments >= 2 || (segments == 1 && (relative || TOP_DIRS.contains(&&s[first])));
+        if !ok || end <= slash + 1 {
+            continue;
+        }
+        out.push(Found {
+            ioc_type: IocType::LinuxPath,
+            span: start..end,
+            value: String::from_utf8_lossy(&s[start..end]).into_owned(),
+            defanged: false,
+        });
+    }
+}

@@ -1,0 +1,295 @@
+//! `huntrs ioc | b64 | auditd`: the sectools transforms for shell pipelines.
+//!
+//! Text input is read whole (file or stdin) and processed line by line, except
+//! `b64`, which decodes the whole text so blobs wrapped over lines are found. With
+//! `--column NAME` the input is a CSV or Parquet table and that column is processed
+//! row by row. Output is JSON lines on stdout, or a table with `--output FILE.csv|.parquet`.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use data::polars::prelude::*;
+use sectools::{B64Unpacker, IocExtractor, jsonl};
+
+/// Arguments shared by the three commands.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Input file; `-` or nothing reads stdin.
+    input: Option<PathBuf>,
+    /// Treat the input as a table (CSV/Parquet) and read this column.
+    #[arg(long)]
+    column: Option<String>,
+    /// Write a table (`.csv` or `.parquet`) instead of JSON lines on stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+/// `huntrs ioc`.
+#[derive(Debug, clap::Args)]
+pub struct IocArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Comma-separated types to extract (default: all ten): ipv4, ipv6, url, dns, email,
+    /// md5_hash, sha1_hash, sha256_hash, windows_path, linux_path.
+    #[arg(long)]
+    types: Option<String>,
+}
+
+/// `huntrs b64`.
+#[derive(Debug, clap::Args)]
+pub struct B64Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Decode each line on its own instead of the whole text.
+    #[arg(long)]
+    lines: bool,
+}
+
+/// `huntrs auditd`.
+#[derive(Debug, clap::Args)]
+pub struct AuditdArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// With `--column`: the column holding the audit id (`SECS.MMM:SERIAL`) of exported records.
+    #[arg(long, default_value = "mssg_id")]
+    id_column: String,
+}
+
+fn read_input(path: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match path {
+        None => std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading stdin")?,
+        Some(p) if p == Path::new("-") => std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading stdin")?,
+        Some(p) => {
+            bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            bytes.len()
+        }
+    };
+    Ok(bytes)
+}
+
+fn read_column_table(args: &InputArgs) -> anyhow::Result<Option<(DataFrame, String)>> {
+    let Some(column) = &args.column else {
+        return Ok(None);
+    };
+    let Some(path) = args.input.as_deref().filter(|p| *p != Path::new("-")) else {
+        bail!("--column needs a table file (CSV or Parquet), not stdin");
+    };
+    Ok(Some((data::read_table(path, true)?, column.clone())))
+}
+
+/// Lines of the input, numbered from 1, without line ends; invalid UTF-8 is replaced.
+fn for_each_line(
+    bytes: &[u8],
+    mut f: impl FnMut(usize, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut start = 0;
+    let mut n = 0;
+    while start < bytes.len() {
+        let end = memchr_newline(&bytes[start..]).map_or(bytes.len(), |p| start + p);
+        n += 1;
+        let mut line = &bytes[start..end];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        f(n, &String::from_utf8_lossy(line))?;
+        start = end + 1;
+    }
+    Ok(())
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
+/// A closed pipe (`| head`) is a normal way for a reader to stop.
+fn finish(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+pub fn ioc(args: &IocArgs) -> anyhow::Result<()> {
+    let mut extractor = IocExtractor::new();
+    if let Some(types) = &args.types {
+        extractor = extractor.with_type_names(types)?;
+    }
+    if let Some((table, column)) = read_column_table(&args.input)? {
+        let found = extractor.extract_df(&table, &[column.as_str()])?;
+        return emit_table_or(found, args.input.output.as_deref(), |out, df| {
+            let text = df.column("Observable")?.str()?.clone();
+            let types = df.column("IoCType")?.str()?.clone();
+            let rows = df.column("SourceIndex")?.u64()?.clone();
+            for ((t, v), r) in types.iter().zip(text.iter()).zip(rows.iter()) {
+                writeln!(
+                    out,
+                    "{{\"row\":{},\"type\":{},\"value\":{}}}",
+                    r.unwrap_or_default(),
+                    serde_json::to_string(t.unwrap_or_default())?,
+                    serde_json::to_string(v.unwrap_or_default())?
+                )?;
+            }
+            Ok(())
+        });
+    }
+    let bytes = read_input(args.input.input.as_deref())?;
+    if let Some(path) = &args.input.output {
+        let (mut lines, mut types, mut values, mut originals) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for_each_line(&bytes, |n, line| {
+            for ioc in extractor.find(line) {
+                lines.push(n as u64);
+                types.push(ioc.ioc_type.name().to_string());
+                originals.push(ioc.matched(line).to_string());
+                values.push(ioc.value);
+            }
+            Ok(())
+        })?;
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("line".into(), lines),
+            Column::new("IoCType".into(), types),
+            Column::new("Observable".into(), values),
+            Column::new("Original".into(), originals),
+        ])?;
+        data::write_table(&df, path)?;
+        return Ok(());
+    }
+    let mut out = stdout();
+    finish(for_each_line(&bytes, |n, line| {
+        jsonl::write_iocs(&mut out, "line", n, line, &extractor.find(line))?;
+        Ok(())
+    }))?;
+    finish(out.flush().map_err(Into::into))
+}
+
+fn emit_table_or(
+    df: DataFrame,
+    output: Option<&Path>,
+    json: impl FnOnce(&mut dyn Write, &DataFrame) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => Ok(data::write_table(&df, path)?),
+        None => {
+            let mut out = stdout();
+            finish(json(&mut out, &df))?;
+            finish(out.flush().map_err(Into::into))
+        }
+    }
+}
+
+pub fn b64(args: &B64Args) -> anyhow::Result<()> {
+    let unpacker = B64Unpacker::default();
+    if let Some((table, column)) = read_column_table(&args.input)? {
+        if let Some(path) = &args.input.output {
+            return Ok(data::write_table(
+                &unpacker.unpack_df(&table, &column)?,
+                path,
+            )?);
+        }
+        let cells = table
+            .column(&column)
+            .map_err(|_| anyhow::anyhow!("column '{column}' not found"))?
+            .str()?
+            .clone();
+        let mut out = stdout();
+        let result = cells.iter().enumerate().try_for_each(|(row, cell)| {
+            let Some(cell) = cell else { return Ok(()) };
+            write_b64_result(&mut out, "row", |_| row, &unpacker.unpack(cell))
+        });
+        finish(result)?;
+        return finish(out.flush().map_err(Into::into));
+    }
+    let bytes = read_input(args.input.input.as_deref())?;
+    if let Some(path) = &args.input.output {
+        let text = String::from_utf8_lossy(&bytes);
+        let lines: Vec<&str> = if args.lines {
+            text.lines().collect()
+        } else {
+            vec![&text]
+        };
+        let df = DataFrame::new_infer_height(vec![Column::new("text".into(), lines)])?;
+        return Ok(data::write_table(&unpacker.unpack_df(&df, "text")?, path)?);
+    }
+    let mut out = stdout();
+    let result = if args.lines {
+        for_each_line(&bytes, |n, line| {
+            write_b64_result(&mut out, "line", |_| n, &unpacker.unpack(line))
+        })
+    } else {
+        let text = String::from_utf8_lossy(&bytes);
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset);
+        write_b64_result(&mut out, "line", line_of, &unpacker.unpack(&text))
+    };
+    finish(result)?;
+    finish(out.flush().map_err(Into::into))
+}
+
+fn write_b64_result(
+    out: &mut dyn Write,
+    position: &str,
+    position_of: impl Fn(usize) -> usize,
+    result: &sectools::B64Result,
+) -> anyhow::Result<()> {
+    let notes: Vec<String> = result.notes.iter().map(ToString::to_string).collect();
+    if result.items.is_empty() && !notes.is_empty() {
+        jsonl::write_notes_only(out, position, position_of(0), &notes)?;
+    }
+    for item in &result.items {
+        jsonl::write_decoded(out, position, position_of(item.span.start), item, &notes)?;
+    }
+    Ok(())
+}
+
+pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
+    let log = match read_column_table(&args.input)? {
+        Some((table, column)) => {
+            let has_ids = table.column(&args.id_column).is_ok();
+            sectools::auditd_from_df(&table, &column, has_ids.then_some(args.id_column.as_str()))?
+        }
+        None => {
+            let bytes = read_input(args.input.input.as_deref())?;
+            sectools::parse_auditd(&String::from_utf8_lossy(&bytes))
+        }
+    };
+    for issue in log.issues.iter().take(20) {
+        eprintln!(
+            "huntrs auditd: line {}: {} ({:?})",
+            issue.line, issue.reason, issue.text
+        );
+    }
+    if !log.issues.is_empty() {
+        eprintln!(
+            "huntrs auditd: {} line(s) were not audit records; {} event(s) parsed",
+            log.issues.len(),
+            log.events.len()
+        );
+    }
+    if let Some(path) = &args.input.output {
+        return Ok(data::write_table(&log.to_df()?, path)?);
+    }
+    let mut out = stdout();
+    let result = log
+        .events
+        .iter()
+        .try_for_each(|e| jsonl::write_audit_event(&mut out, e).map_err(Into::into));
+    finish(result)?;
+    finish(out.flush().map_err(Into::into))
+}
