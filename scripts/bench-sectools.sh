@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# sectools benchmark: huntrs's `ioc`, `b64` and `auditd` commands and msticpy 3.0.2
-# side by side on the same inputs (see bench/sectools.py). Arguments go to
+# sectools benchmark: huntrs's `ioc`, `b64` and `auditd` commands, the same sectools
+# calls timed in-process, and msticpy 3.0.2 side by side on the same inputs (see
+# bench/sectools.py). Arguments go to
 # sectools.py: --quick (1 repetition), --only a,b, --reps N, --msticpy-results FILE.
 #
 #   MPBENCH_DATA   data folder (default: ~/.cache/huntrs/bench/mpbench-data)
 #   HUNTRS_BIN     huntrs binary to time (default: the debug build, built here)
+#   SECTOOLS_BENCH_BIN  in-process timer (default: the sectools_bench example's
+#                  debug build, built here)
 #   MSTICPY_BENCH  msticpy's workloads (default: ../shared/bench/msticpy)
 set -euo pipefail
 huntrs_bin="${HUNTRS_BIN:-}"  # env.sh sets HUNTRS_BIN; a caller's choice wins
@@ -27,6 +30,10 @@ if [[ -n "$huntrs_bin" ]]; then
     export HUNTRS_BIN="$huntrs_bin"
 else
     cargo build --quiet -p huntrs
+fi
+# The same sectools calls timed in-process, as msticpy is (sectools.py's in-proc columns).
+if [[ -z "${SECTOOLS_BENCH_BIN:-}" ]]; then
+    cargo build --quiet -p sectools --example sectools_bench
 fi
 
 # gen_data.py is deterministic (~30 s), so existing data that matches its own

@@ -88,23 +88,7 @@ fn for_each_line(
     bytes: &[u8],
     mut f: impl FnMut(usize, &str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut start = 0;
-    let mut n = 0;
-    while start < bytes.len() {
-        let end = memchr_newline(&bytes[start..]).map_or(bytes.len(), |p| start + p);
-        n += 1;
-        let mut line = &bytes[start..end];
-        if line.last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
-        f(n, &String::from_utf8_lossy(line))?;
-        start = end + 1;
-    }
-    Ok(())
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    jsonl::lines(bytes).try_for_each(|(n, line)| f(n, &line))
 }
 
 fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
@@ -170,10 +154,7 @@ pub fn ioc(args: &IocArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut out = stdout();
-    finish(for_each_line(&bytes, |n, line| {
-        jsonl::write_iocs(&mut out, "line", n, line, &extractor.find(line))?;
-        Ok(())
-    }))?;
+    finish(jsonl::write_ioc_lines(&extractor, &bytes, &mut out).map_err(Into::into))?;
     finish(out.flush().map_err(Into::into))
 }
 
@@ -216,7 +197,7 @@ pub fn b64(args: &B64Args) -> anyhow::Result<()> {
     }
     let bytes = read_input(args.input.input.as_deref())?;
     if let Some(path) = &args.input.output {
-        let text = String::from_utf8_lossy(&bytes);
+        let text = jsonl::text(&bytes);
         let lines: Vec<&str> = if args.lines {
             text.lines().collect()
         } else {
@@ -231,7 +212,7 @@ pub fn b64(args: &B64Args) -> anyhow::Result<()> {
             write_b64_result(&mut out, "line", |_| n, &unpacker.unpack(line))
         })
     } else {
-        let text = String::from_utf8_lossy(&bytes);
+        let text = jsonl::text(&bytes);
         let line_starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -266,7 +247,7 @@ pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
         }
         None => {
             let bytes = read_input(args.input.input.as_deref())?;
-            sectools::parse_auditd(&String::from_utf8_lossy(&bytes))
+            sectools::parse_auditd(&jsonl::text(&bytes))
         }
     };
     for issue in log.issues.iter().take(20) {
@@ -286,10 +267,8 @@ pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
         return Ok(data::write_table(&log.to_df()?, path)?);
     }
     let mut out = stdout();
-    let result = log
-        .events
-        .iter()
-        .try_for_each(|e| jsonl::write_audit_event(&mut out, e).map_err(Into::into));
-    finish(result)?;
+    finish(jsonl::write_audit_events(&mut out, &log.events).map_err(Into::into))?;
+    // The process ends here; freeing a large log piece by piece would only cost time.
+    std::mem::forget(log);
     finish(out.flush().map_err(Into::into))
 }

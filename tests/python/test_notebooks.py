@@ -27,6 +27,8 @@ from nbclient import NotebookClient
 from huntrs_testing import CELL_TIMEOUT, REPO, STARTUP_TIMEOUT
 
 TOUR = REPO / "notebooks" / "00-kernel-tour.ipynb"
+# Every notebook of the project runs, through both nbclient and `huntrs run`.
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 RUN_TIMEOUT = 900
 
 
@@ -151,29 +153,28 @@ def _run_ok(huntrs_bin: Path, *args: str, cwd: Path) -> subprocess.CompletedProc
     return proc
 
 
-# ---------------------------------------------------------------- the tour notebook
+# ---------------------------------------------------------------- the project's notebooks
 
 
-def _tour() -> Path:
-    if not TOUR.is_file():
-        pytest.skip(f"{TOUR.relative_to(REPO)} not written yet")
-    return TOUR
+def test_the_tour_exists():
+    assert TOUR in NOTEBOOKS, f"{TOUR.relative_to(REPO)} is missing"
 
 
-def test_tour_with_nbclient(tmp_path):
-    nb = nbformat.read(_tour(), as_version=4)
-    execute_with_nbclient(nb, TOUR.parent)
-    check_executed_notebook(nb)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_with_nbclient(notebook: Path, tmp_path):
+    nb = nbformat.read(notebook, as_version=4)
+    execute_with_nbclient(nb, notebook.parent)
+    assert check_executed_notebook(nb) > 0, f"{notebook.name} checks no outputs"
 
 
-def test_tour_with_huntrs_run(huntrs_bin, tmp_path):
-    tour = _tour()
-    out = tmp_path / "tour.out.ipynb"
-    _run_ok(huntrs_bin, str(tour), "--output", str(out), cwd=tour.parent)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_with_huntrs_run(huntrs_bin, notebook: Path, tmp_path):
+    out = tmp_path / f"{notebook.stem}.out.ipynb"
+    _run_ok(huntrs_bin, str(notebook), "--output", str(out), cwd=notebook.parent)
     assert out.is_file(), f"huntrs run wrote no {out}"
     nb = nbformat.read(out, as_version=4)
     nbformat.validate(nb)
-    check_executed_notebook(nb)
+    assert check_executed_notebook(nb) > 0
 
 
 # ---------------------------------------------------------------- a generated notebook

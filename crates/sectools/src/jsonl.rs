@@ -3,9 +3,19 @@
 
 use std::io::{self, Write};
 
-use crate::{AuditEvent, DecodedItem, Ioc};
+use std::borrow::Cow;
+
+use crate::{AuditEvent, DecodedItem, Ioc, IocExtractor};
 
 fn string(out: &mut Vec<u8>, text: &str) {
+    // Most values need no escaping: copy them straight through.
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // Writing into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
 }
@@ -34,26 +44,54 @@ pub fn write_iocs(
     iocs: &[Ioc],
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(64 + iocs.len() * 48);
+    push_iocs(&mut buf, position, n, input, iocs);
+    out.write_all(&buf)
+}
+
+fn push_iocs(buf: &mut Vec<u8>, position: &str, n: usize, input: &str, iocs: &[Ioc]) {
     buf.push(b'{');
-    key(&mut buf, position);
-    buf.extend_from_slice(n.to_string().as_bytes());
+    key(buf, position);
+    push_number(buf, n);
     buf.extend_from_slice(b",\"iocs\":[");
     for (i, ioc) in iocs.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
-        buf.extend_from_slice(b"{\"type\":");
-        string(&mut buf, ioc.ioc_type.name());
+        buf.extend_from_slice(b"{\"type\":\"");
+        // Type names are plain ASCII identifiers; custom names go through the escaper.
+        match ioc.ioc_type {
+            crate::IocType::Custom(ref name) => {
+                buf.pop();
+                string(buf, name);
+            }
+            ref builtin => {
+                buf.extend_from_slice(builtin.name().as_bytes());
+                buf.push(b'"');
+            }
+        }
         buf.extend_from_slice(b",\"value\":");
-        string(&mut buf, &ioc.value);
+        string(buf, &ioc.value);
         if ioc.defanged {
             buf.extend_from_slice(b",\"defanged\":");
-            string(&mut buf, ioc.matched(input));
+            string(buf, ioc.matched(input));
         }
         buf.push(b'}');
     }
     buf.extend_from_slice(b"]}\n");
-    out.write_all(&buf)
+}
+
+fn push_number(buf: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
 }
 
 /// One object per decoded item: position, reference, depth, file name and type,
@@ -124,20 +162,38 @@ fn write_notes(buf: &mut Vec<u8>, notes: &[String]) {
 /// A field name repeated within one record gets a `_2`, `_3`, ... suffix so nothing is lost.
 pub fn write_audit_event(out: &mut dyn Write, event: &AuditEvent) -> io::Result<()> {
     let mut buf = Vec::with_capacity(512);
+    push_audit_event(&mut buf, event);
+    out.write_all(&buf)
+}
+
+/// Every event of `events`, one [`write_audit_event`] object per line.
+pub fn write_audit_events(out: &mut dyn Write, events: &[AuditEvent]) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    for event in events {
+        push_audit_event(&mut buf, event);
+        if buf.len() >= 1 << 15 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
+}
+
+fn push_audit_event(buf: &mut Vec<u8>, event: &AuditEvent) {
     buf.extend_from_slice(b"{\"time\":");
     string(
-        &mut buf,
+        buf,
         &event
             .timestamp
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     );
     buf.extend_from_slice(b",\"audit_id\":");
-    string(&mut buf, &event.audit_id());
+    string(buf, &event.audit_id());
     buf.extend_from_slice(b",\"event_type\":");
-    string(&mut buf, &event.event_type);
+    string(buf, &event.event_type);
     if let Some(cmdline) = event.cmdline() {
         buf.extend_from_slice(b",\"cmdline\":");
-        string(&mut buf, &cmdline);
+        string(buf, &cmdline);
     }
     if !event.metadata.is_empty() {
         buf.extend_from_slice(b",\"metadata\":{");
@@ -145,9 +201,9 @@ pub fn write_audit_event(out: &mut dyn Write, event: &AuditEvent) -> io::Result<
             if i > 0 {
                 buf.push(b',');
             }
-            string(&mut buf, name);
+            string(buf, name);
             buf.push(b':');
-            opt_string(&mut buf, value.as_deref());
+            opt_string(buf, value.as_deref());
         }
         buf.push(b'}');
     }
@@ -157,25 +213,98 @@ pub fn write_audit_event(out: &mut dyn Write, event: &AuditEvent) -> io::Result<
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"type\":");
-        string(&mut buf, &record.record_type);
-        buf.extend_from_slice(format!(",\"line\":{},\"fields\":{{", record.line).as_bytes());
-        let mut seen: Vec<&str> = Vec::with_capacity(record.fields.len());
-        for (j, (name, value)) in record.fields.iter().enumerate() {
+        string(buf, record.record_type());
+        buf.extend_from_slice(b",\"line\":");
+        push_number(buf, record.line);
+        buf.extend_from_slice(b",\"fields\":{");
+        let mut seen = 0u64;
+        for (j, (name, value)) in record.fields().enumerate() {
             if j > 0 {
                 buf.push(b',');
             }
-            let repeats = seen.iter().filter(|s| **s == name.as_str()).count();
-            seen.push(name);
-            if repeats == 0 {
-                string(&mut buf, name);
+            // Repeats are rare: a 64-bit filter of names seen so far rules most out at once.
+            let bit = 1u64
+                << ((name.len() * 31 + name.as_bytes().first().map_or(0, |&b| b as usize)) % 64);
+            let repeats = if seen & bit == 0 {
+                0
             } else {
-                string(&mut buf, &format!("{name}_{}", repeats + 1));
+                record.fields().take(j).filter(|(k, _)| *k == name).count()
+            };
+            seen |= bit;
+            if repeats == 0 {
+                string(buf, name);
+            } else {
+                string(buf, &format!("{name}_{}", repeats + 1));
             }
             buf.push(b':');
-            string(&mut buf, value);
+            string(buf, value);
         }
         buf.extend_from_slice(b"}}");
     }
     buf.extend_from_slice(b"]}\n");
+}
+
+/// `bytes` as text: borrowed when valid UTF-8 (checked with the fast ASCII path),
+/// otherwise with invalid sequences replaced.
+pub fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Lines of `input` numbered from 1, without `\n` or `\r\n`; invalid UTF-8 is replaced.
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+    n: usize,
+}
+
+/// The lines of a byte buffer, see [`Lines`].
+pub fn lines(input: &[u8]) -> Lines<'_> {
+    Lines { rest: input, n: 0 }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (mut line, rest) = match memchr::memchr(b'\n', self.rest) {
+            Some(p) => (&self.rest[..p], &self.rest[p + 1..]),
+            None => (self.rest, &self.rest[self.rest.len()..]),
+        };
+        self.rest = rest;
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        self.n += 1;
+        Some((self.n, text(line)))
+    }
+}
+
+/// `huntrs ioc`'s loop: one [`write_iocs`] object per line of `input`.
+pub fn write_ioc_lines(
+    extractor: &IocExtractor,
+    input: &[u8],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut scratch = crate::IocScratch::default();
+    for (n, line) in lines(input) {
+        push_iocs(
+            &mut buf,
+            "line",
+            n,
+            &line,
+            extractor.find_in(&line, &mut scratch),
+        );
+        if buf.len() >= 1 << 15 {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
     out.write_all(&buf)
 }

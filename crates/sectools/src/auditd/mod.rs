@@ -53,7 +53,7 @@ impl AuditEvent {
     pub fn field(&self, record_type: &str, field: &str) -> Option<&str> {
         self.records
             .iter()
-            .filter(|r| r.record_type == record_type)
+            .filter(|r| r.record_type() == record_type)
             .find_map(|r| r.get(field))
     }
 
@@ -73,7 +73,7 @@ impl AuditEvent {
         let execve: Vec<&AuditRecord> = self
             .records
             .iter()
-            .filter(|r| r.record_type == "EXECVE")
+            .filter(|r| r.record_type() == "EXECVE")
             .collect();
         if execve.is_empty() {
             return None;
@@ -84,7 +84,7 @@ impl AuditEvent {
             .and_then(|a| a.parse::<usize>().ok());
         let mut args: Vec<String> = Vec::new();
         for record in &execve {
-            for (key, value) in &record.fields {
+            for (key, value) in record.fields() {
                 let Some(rest) = key.strip_prefix('a') else {
                     continue;
                 };
@@ -101,7 +101,7 @@ impl AuditEvent {
                 if chunked {
                     args[index].push_str(value);
                 } else {
-                    args[index] = value.clone();
+                    args[index] = value.to_string();
                 }
             }
         }
@@ -147,7 +147,7 @@ pub fn parse_auditd(text: &str) -> AuditLog {
 /// Reads and parses an auditd log file.
 pub fn read_auditd_file(path: impl AsRef<Path>) -> Result<AuditLog, SectoolsError> {
     let bytes = std::fs::read(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
-    Ok(parse_auditd(&String::from_utf8_lossy(&bytes)))
+    Ok(parse_auditd(&crate::jsonl::text(&bytes)))
 }
 
 /// Parses a DataFrame column of audit data, as Log Analytics exports it: each cell
@@ -207,6 +207,7 @@ pub fn auditd_from_df(
 #[derive(Default)]
 struct Builder {
     log: AuditLog,
+    last: Option<(i64, u32, u64)>,
     index: HashMap<(i64, u32, u64), usize>,
 }
 
@@ -222,13 +223,7 @@ impl Builder {
     fn add_line(&mut self, line_no: usize, line: &str) {
         match record::parse_header(line) {
             Ok(header) => {
-                let mut fields = Vec::new();
-                record::parse_fields(header.record_type, header.body, &mut fields);
-                let record = AuditRecord {
-                    record_type: header.record_type.to_string(),
-                    fields,
-                    line: line_no,
-                };
+                let record = AuditRecord::parse(header.record_type, header.body, line_no);
                 self.add_record((header.seconds, header.millis, header.serial), record);
             }
             Err(reason) => self.log.issues.push(issue(line_no, reason, line)),
@@ -256,21 +251,20 @@ impl Builder {
             return;
         };
         for (record_type, items) in records {
-            let mut fields = Vec::new();
-            record::parse_fields(&record_type, &items.join(" "), &mut fields);
-            self.add_record(
-                key,
-                AuditRecord {
-                    record_type,
-                    fields,
-                    line: row,
-                },
-            );
+            self.add_record(key, AuditRecord::parse(&record_type, &items.join(" "), row));
         }
     }
 
     fn add_record(&mut self, key: (i64, u32, u64), record: AuditRecord) {
         let events = &mut self.log.events;
+        // Records of one event are nearly always adjacent: try the latest event first.
+        if let (Some(&last), Some(event)) = (self.last.as_ref(), events.last_mut()) {
+            if last == key {
+                Self::push_record(event, record);
+                return;
+            }
+        }
+        self.last = Some(key);
         let at = *self.index.entry(key).or_insert_with(|| {
             let timestamp = Utc
                 .timestamp_opt(key.0, key.1 * 1_000_000)
@@ -285,14 +279,22 @@ impl Builder {
             });
             events.len() - 1
         });
-        let event = &mut events[at];
+        Self::push_record(&mut events[at], record);
+    }
+
+    fn push_record(event: &mut AuditEvent, record: AuditRecord) {
+        if event.records.is_empty() {
+            event.event_type = record.record_type().to_string();
+        }
+        let joins_execve = matches!(record.record_type(), "SYSCALL" | "EXECVE")
+            && event.event_type != "SYSCALL_EXECVE";
         event.records.push(record);
-        let has = |t: &str| event.records.iter().any(|r| r.record_type == t);
-        event.event_type = if has("SYSCALL") && has("EXECVE") {
-            "SYSCALL_EXECVE".to_string()
-        } else {
-            event.records[0].record_type.clone()
-        };
+        if joins_execve {
+            let has = |t: &str| event.records.iter().any(|r| r.record_type() == t);
+            if has("SYSCALL") && has("EXECVE") {
+                event.event_type = "SYSCALL_EXECVE".to_string();
+            }
+        }
     }
 }
 
@@ -337,18 +339,17 @@ impl AuditLog {
             }
             let mut owner: HashMap<&str, &str> = HashMap::new();
             for record in &event.records {
-                for (key, value) in &record.fields {
-                    let first = *owner
-                        .entry(key.as_str())
-                        .or_insert(record.record_type.as_str());
-                    if first == record.record_type {
-                        set(&mut names, key, row, value.clone());
+                let record_type = record.record_type();
+                for (key, value) in record.fields() {
+                    let first = *owner.entry(key).or_insert(record_type);
+                    if first == record_type {
+                        set(&mut names, key, row, value.to_string());
                     } else {
                         set(
                             &mut names,
-                            &format!("{key}_{}", record.record_type),
+                            &format!("{key}_{record_type}"),
                             row,
-                            value.clone(),
+                            value.to_string(),
                         );
                     }
                 }
@@ -385,7 +386,7 @@ impl AuditLog {
                     .map(|e| {
                         e.records
                             .iter()
-                            .map(|r| r.record_type.as_str())
+                            .map(|r| r.record_type())
                             .collect::<Vec<_>>()
                             .join(",")
                     })

@@ -1,23 +1,64 @@
 //! One audit record: `type=X msg=audit(SECS.MMM:SERIAL): key=value ...`.
 
 /// A parsed audit record with its fields in order, hex-encoded values decoded.
+///
+/// One allocation holds the record's text and decoded values; fields are ranges into
+/// it, so a large log costs about its own size in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
-    /// `SYSCALL`, `EXECVE`, `USER_LOGIN`, ...
-    pub record_type: String,
-    /// Fields in order. Fields of a `msg='...'` payload follow the record's own fields.
-    pub fields: Vec<(String, String)>,
+    text: String,
+    type_len: u32,
+    fields: Vec<(Span, Span)>,
     /// Line number in the input (1-based), or the input row for DataFrame input.
     pub line: usize,
 }
 
+type Span = (u32, u32);
+
 impl AuditRecord {
+    /// `SYSCALL`, `EXECVE`, `USER_LOGIN`, ...
+    pub fn record_type(&self) -> &str {
+        &self.text[..self.type_len as usize]
+    }
+
+    fn at(&self, (start, end): Span) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    /// Fields in order. Fields of a `msg='...'` payload follow the record's own fields;
+    /// a bare word without `=` is a field with an empty value.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.fields.iter().map(|&(k, v)| (self.at(k), self.at(v)))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the record has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
     /// The first value of a field.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.fields().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// Parses `body` (the text after `msg=audit(...):`) into a record of `record_type`.
+    pub(crate) fn parse(record_type: &str, body: &str, line: usize) -> AuditRecord {
+        let mut text = String::with_capacity(record_type.len() + body.len() + 8);
+        text.push_str(record_type);
+        text.push_str(body);
+        let mut record = AuditRecord {
+            text,
+            type_len: record_type.len() as u32,
+            fields: Vec::with_capacity(16),
+            line,
+        };
+        parse_fields(record_type, body, record_type.len(), &mut record);
+        record
     }
 }
 
@@ -119,13 +160,15 @@ fn decode_hex(value: &str) -> Option<String> {
     Some(text)
 }
 
-/// Parses `key=value` items. Values may be bare, "double" or 'single' quoted; a
-/// single-quoted `msg='...'` payload is parsed as fields in turn. The 0x1d group
-/// separator of enriched logs counts as a space.
-pub(crate) fn parse_fields(record_type: &str, body: &str, out: &mut Vec<(String, String)>) {
+/// Parses `key=value` items of `body`, which sits at `base` in the record's text.
+/// Values may be bare, "double" or 'single' quoted; a single-quoted `msg='...'`
+/// payload is parsed as fields in turn. The 0x1d group separator of enriched logs
+/// counts as a space.
+fn parse_fields(record_type: &str, body: &str, base: usize, record: &mut AuditRecord) {
     let b = body.as_bytes();
+    let span = |start: usize, end: usize| ((base + start) as u32, (base + end) as u32);
     let mut i = 0;
-    let mut nested: Vec<&str> = Vec::new();
+    let mut nested: Vec<(usize, usize)> = Vec::new();
     while i < b.len() {
         while i < b.len() && (b[i] == b' ' || b[i] == 0x1d) {
             i += 1;
@@ -140,40 +183,48 @@ pub(crate) fn parse_fields(record_type: &str, body: &str, out: &mut Vec<(String,
         let key = &body[key_start..i];
         if i >= b.len() || b[i] != b'=' {
             // A bare word: kept as a field with no value.
-            out.push((key.to_string(), String::new()));
+            record.fields.push((span(key_start, i), span(i, i)));
             continue;
         }
         i += 1;
-        let (value, quoted) = match b.get(i) {
+        let (value_start, value_end, quoted) = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let start = i + 1;
-                let end = b[start..]
-                    .iter()
-                    .position(|&c| c == q)
-                    .map_or(b.len(), |p| start + p);
+                let end = memchr::memchr(q, &b[start..]).map_or(b.len(), |p| start + p);
                 i = (end + 1).min(b.len());
-                (&body[start..end], q)
+                (start, end, q)
             }
             _ => {
                 let start = i;
                 while i < b.len() && b[i] != b' ' && b[i] != 0x1d {
                     i += 1;
                 }
-                (&body[start..i], 0)
+                (start, i, 0)
             }
         };
+        let value = &body[value_start..value_end];
         if quoted == b'\'' && key == "msg" && value.contains('=') {
-            nested.push(value);
+            nested.push((value_start, value_end));
             continue;
         }
-        let value = if quoted == 0 && may_be_hex(record_type, key) {
-            decode_hex(value).unwrap_or_else(|| value.to_string())
+        let decoded = if quoted == 0 && may_be_hex(record_type, key) {
+            decode_hex(value)
         } else {
-            value.to_string()
+            None
         };
-        out.push((key.to_string(), value));
+        let value_span = match decoded {
+            Some(decoded) => {
+                let start = record.text.len() as u32;
+                record.text.push_str(&decoded);
+                (start, record.text.len() as u32)
+            }
+            None => span(value_start, value_end),
+        };
+        record
+            .fields
+            .push((span(key_start, key_start + key.len()), value_span));
     }
-    for inner in nested {
-        parse_fields(record_type, inner, out);
+    for (start, end) in nested {
+        parse_fields(record_type, &body[start..end], base + start, record);
     }
 }

@@ -26,7 +26,7 @@
 //! assert!(iocs[&IocType::Ipv4].contains("10.1.2.3"));
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
 
 use entities::{IpAddress, IpScope};
@@ -41,6 +41,13 @@ use scan::{Found, Wanted};
 
 mod scan;
 mod types;
+
+/// Reusable buffers for [`IocExtractor::find_with`].
+#[derive(Debug, Default)]
+pub struct IocScratch {
+    scan: scan::Scratch,
+    found: Vec<Found>,
+}
 
 /// Extracts indicators from text. Configuration belongs to the instance: custom
 /// patterns added to one extractor never affect another.
@@ -113,23 +120,38 @@ impl IocExtractor {
 
     /// Every indicator in `text`, in order of position, each (type, value) once.
     pub fn find(&self, text: &str) -> Vec<Ioc> {
-        let mut found = Vec::new();
-        self.find_into(text, &mut found);
-        let mut seen = BTreeSet::new();
-        found
-            .into_iter()
-            .filter(|f| seen.insert((f.ioc_type.clone(), f.value.clone())))
-            .map(|f| Ioc {
-                ioc_type: f.ioc_type,
-                value: f.value,
-                span: f.span,
-                defanged: f.defanged,
-            })
-            .collect()
+        let mut scratch = IocScratch::default();
+        self.find_in(text, &mut scratch);
+        scratch.found
     }
 
-    fn find_into(&self, text: &str, found: &mut Vec<Found>) {
-        scan::scan(text, self.wanted, found);
+    /// [`find`](Self::find) into buffers reused across calls (for loops over many lines).
+    pub fn find_in<'s>(&self, text: &str, scratch: &'s mut IocScratch) -> &'s [Ioc] {
+        let found = &mut scratch.found;
+        found.clear();
+        self.find_into(text, &mut scratch.scan, found);
+        // Lines hold a handful of indicators: a linear check beats hashing until there are many.
+        if found.len() <= 32 {
+            let mut kept = 0;
+            for i in 0..found.len() {
+                let seen = found[..kept]
+                    .iter()
+                    .any(|o| o.ioc_type == found[i].ioc_type && o.value == found[i].value);
+                if !seen {
+                    found.swap(kept, i);
+                    kept += 1;
+                }
+            }
+            found.truncate(kept);
+        } else {
+            let mut seen: HashSet<(IocType, String)> = HashSet::new();
+            found.retain(|f| seen.insert((f.ioc_type.clone(), f.value.clone())));
+        }
+        found
+    }
+
+    fn find_into(&self, text: &str, scratch: &mut scan::Scratch, found: &mut Vec<Found>) {
+        scan::scan(text, self.wanted, scratch, found);
         for (ioc_type, regex) in &self.custom {
             for m in regex.find_iter(text) {
                 found.push(Found {
@@ -151,7 +173,7 @@ impl IocExtractor {
     /// Indicators in `text` grouped by type (only types with matches appear).
     pub fn extract(&self, text: &str) -> BTreeMap<IocType, BTreeSet<String>> {
         let mut found = Vec::new();
-        self.find_into(text, &mut found);
+        self.find_into(text, &mut scan::Scratch::default(), &mut found);
         let mut map: BTreeMap<IocType, BTreeSet<String>> = BTreeMap::new();
         for f in found {
             map.entry(f.ioc_type).or_default().insert(f.value);
@@ -170,12 +192,13 @@ impl IocExtractor {
         let mut originals = Vec::new();
         for &column in columns {
             let text = string_column(df, column)?;
+            let mut scratch = IocScratch::default();
             for (row, cell) in text.iter().enumerate() {
                 let Some(cell) = cell else { continue };
-                for ioc in self.find(cell) {
+                for ioc in self.find_in(cell, &mut scratch) {
                     types.push(ioc.ioc_type.name().to_string());
                     originals.push(ioc.matched(cell).to_string());
-                    values.push(ioc.value);
+                    values.push(ioc.value.clone());
                     rows.push(row as u64);
                     inputs.push(column);
                 }
@@ -207,7 +230,7 @@ impl IocExtractor {
             custom: self.custom.clone(),
         }
         .with_types(&types);
-        one.find_into(value, &mut found);
+        one.find_into(value, &mut scan::Scratch::default(), &mut found);
         Ok(found
             .iter()
             .any(|f| f.span == (0..value.len()) && types.contains(&f.ioc_type)))

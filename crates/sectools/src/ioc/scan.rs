@@ -5,18 +5,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use memchr::memmem;
-
 use super::types::IocType;
 
-/// A raw match before de-duplication.
-#[derive(Debug, Clone)]
-pub(crate) struct Found {
-    pub(crate) ioc_type: IocType,
-    pub(crate) span: Range<usize>,
-    pub(crate) value: String,
-    pub(crate) defanged: bool,
-}
+/// A raw match before de-duplication: the public [`Ioc`] itself.
+pub(crate) type Found = super::Ioc;
 
 const fn label_table() -> [bool; 256] {
     let mut t = [false; 256];
@@ -64,6 +56,13 @@ fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
 /// Lower-cases `s[range]` into `buf`, turning defanged dots into '.'.
 fn refang_dotted(s: &[u8], range: Range<usize>, buf: &mut String) {
     buf.clear();
+    let part = &s[range.clone()];
+    if !part.iter().any(|b| matches!(b, b'[' | b'(' | b'{')) {
+        // Runs are ASCII label characters and dots here.
+        buf.push_str(std::str::from_utf8(part).unwrap_or_default());
+        buf.make_ascii_lowercase();
+        return;
+    }
     let mut i = range.start;
     while i < range.end {
         if let Some((len, _)) = dot_at(s, i) {
@@ -115,8 +114,7 @@ pub(crate) fn domain_syntax_ok(domain: &str) -> bool {
 /// A registrable domain: valid syntax and a suffix known to the public suffix list.
 pub(crate) fn is_public_domain(domain: &str) -> bool {
     domain_syntax_ok(domain)
-        && psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
-        && psl::domain(domain.as_bytes()).is_some()
+        && psl::domain(domain.as_bytes()).is_some_and(|d| d.suffix().is_known())
 }
 
 fn ipv4_from_labels(s: &[u8], labels: &[Range<usize>]) -> bool {
@@ -141,10 +139,82 @@ impl Wanted {
 }
 
 /// Scans one text for every wanted built-in family, appending raw matches.
-pub(crate) fn scan(text: &str, wanted: Wanted, out: &mut Vec<Found>) {
+/// Buffers reused from line to line, so a scan allocates only for what it finds.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    anchors: Anchors,
+    urls: Vec<Range<usize>>,
+    authorities: Vec<Range<usize>>,
+    labels: Vec<Range<usize>>,
+    buf: String,
+}
+
+/// Positions of the bytes the scanners are anchored on, found once per line and shared.
+#[derive(Debug, Default)]
+pub(crate) struct Anchors {
+    dots: Vec<usize>,
+    colons: Vec<usize>,
+    ats: Vec<usize>,
+    slashes: Vec<usize>,
+    backslashes: Vec<usize>,
+    brackets: Vec<usize>,
+}
+
+const fn anchor_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    t[b'.' as usize] = 1;
+    t[b':' as usize] = 2;
+    t[b'@' as usize] = 3;
+    t[b'/' as usize] = 4;
+    t[b'\\' as usize] = 5;
+    t[b'[' as usize] = 6;
+    t[b'(' as usize] = 6;
+    t[b'{' as usize] = 6;
+    t
+}
+static ANCHOR: [u8; 256] = anchor_table();
+
+impl Anchors {
+    /// One pass with a class table: on short lines this beats a `memchr` pass per byte value.
+    fn fill(&mut self, s: &[u8]) {
+        for list in [
+            &mut self.dots,
+            &mut self.colons,
+            &mut self.ats,
+            &mut self.slashes,
+            &mut self.backslashes,
+            &mut self.brackets,
+        ] {
+            list.clear();
+        }
+        for (i, &b) in s.iter().enumerate() {
+            if ANCHOR[b as usize] == 0 {
+                continue;
+            }
+            match b {
+                b'.' => self.dots.push(i),
+                b':' => self.colons.push(i),
+                b'@' => self.ats.push(i),
+                b'/' => self.slashes.push(i),
+                b'\\' => self.backslashes.push(i),
+                _ => self.brackets.push(i),
+            }
+        }
+    }
+}
+
+pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut Vec<Found>) {
     let s = text.as_bytes();
-    let mut urls: Vec<Range<usize>> = Vec::new();
-    let mut authorities: Vec<Range<usize>> = Vec::new();
+    let Scratch {
+        anchors,
+        urls,
+        authorities,
+        labels,
+        buf,
+    } = scratch;
+    anchors.fill(s);
+    urls.clear();
+    authorities.clear();
     let need_urls = wanted.0
         & (IocType::Url.bit()
             | IocType::LinuxPath.bit()
@@ -152,7 +222,7 @@ pub(crate) fn scan(text: &str, wanted: Wanted, out: &mut Vec<Found>) {
             | IocType::Ipv4.bit())
         != 0;
     if need_urls || wanted.has(&IocType::Email) {
-        scan_urls(text, wanted, &mut urls, &mut authorities, out);
+        scan_urls(text, wanted, &anchors.slashes, urls, authorities, out);
     }
     if wanted.0
         & (IocType::Ipv4.bit()
@@ -162,38 +232,138 @@ pub(crate) fn scan(text: &str, wanted: Wanted, out: &mut Vec<Found>) {
             | IocType::Sha256Hash.bit())
         != 0
     {
-        scan_dotted(s, wanted, out);
+        scan_dotted(s, wanted, anchors, labels, buf, out);
     }
     if wanted.has(&IocType::Email) {
-        scan_emails(s, &authorities, out);
+        scan_emails(s, &anchors.ats, &anchors.brackets, authorities, out);
     }
     if wanted.has(&IocType::Ipv6) {
-        scan_ipv6(s, out);
+        scan_ipv6(s, &anchors.colons, out);
     }
     if wanted.has(&IocType::WindowsPath) {
-        scan_windows_paths(s, out);
+        scan_windows_paths(s, &anchors.backslashes, out);
     }
     if wanted.has(&IocType::LinuxPath) {
-        scan_linux_paths(s, &urls, out);
+        scan_linux_paths(s, &anchors.slashes, urls, out);
+    }
+}
+
+/// A dot separator that ends just before `i`: `.` or a defanged form. Returns its length.
+fn dot_ending_at(s: &[u8], i: usize) -> Option<usize> {
+    if i == 0 {
+        return None;
+    }
+    if s[i - 1] == b'.' {
+        return Some(1);
+    }
+    for len in [3, 5] {
+        if i >= len && dot_at(s, i - len).is_some_and(|(l, _)| l == len) {
+            return Some(len);
+        }
+    }
+    None
+}
+
+const HASH_BITS: u16 = 1 << 5 | 1 << 6 | 1 << 7;
+
+/// Hashes: whole words of 32, 40 or 64 hex digits. Probing the byte where a 32-byte
+/// word would have to reach lets the scan skip ahead 32 bytes at a time through prose.
+fn scan_hashes(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
+    let n = s.len();
+    let mut i = 0;
+    while i + 32 <= n {
+        let probe = i + 31;
+        if !is_label(s[probe]) {
+            i = probe + 1;
+            continue;
+        }
+        // s[i - 1] is never a label byte here, so the word starts at or after i.
+        let mut start = probe;
+        while start > i && is_label(s[start - 1]) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while end < n && is_label(s[end]) {
+            end += 1;
+        }
+        i = end + 1;
+        let glued = (start > 0 && s[start - 1] >= 0x80) || (end < n && s[end] >= 0x80);
+        let Some(t) = hash_type(end - start) else {
+            continue;
+        };
+        if !glued && wanted.has(&t) && is_hex_str(&s[start..end]) {
+            out.push(Found {
+                ioc_type: t,
+                span: start..end,
+                value: String::from_utf8_lossy(&s[start..end]).to_ascii_lowercase(),
+                defanged: false,
+            });
+        }
     }
 }
 
 /// Dotted runs (`label(.label)+`, defanged dots allowed) become IPv4 addresses or
-/// domains; single labels and the labels of runs are checked for hash lengths.
-fn scan_dotted(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
+/// domains. Every run holds a '.' or a bracketed `dot`, so only those bytes are visited.
+fn scan_dotted(
+    s: &[u8],
+    wanted: Wanted,
+    anchors: &Anchors,
+    labels: &mut Vec<Range<usize>>,
+    buf: &mut String,
+    out: &mut Vec<Found>,
+) {
+    if wanted.0 & HASH_BITS != 0 {
+        scan_hashes(s, wanted, out);
+    }
+    if wanted.0 & (IocType::Ipv4.bit() | IocType::Dns.bit()) == 0 {
+        return;
+    }
     let n = s.len();
-    let mut labels: Vec<Range<usize>> = Vec::with_capacity(8);
-    let mut buf = String::new();
-    let mut i = 0;
-    while i < n {
-        if !is_label(s[i]) {
-            i += 1;
+    // Plain and bracketed dots; `[dot]`-style separators are found from their bracket
+    // (a run holding both kinds may be reported twice; callers de-duplicate).
+    let dots = anchors.dots.iter().copied();
+    let worded = anchors
+        .brackets
+        .iter()
+        .copied()
+        .filter(|&i| dot_at(s, i).is_some_and(|(l, _)| l == 5));
+    let mut next_free = 0;
+    let mut last_dot = true;
+    for anchor in dots.chain(worded) {
+        // The second iterator starts again from the beginning of the line.
+        if s[anchor] != b'.' && last_dot {
+            last_dot = false;
+            next_free = 0;
+        }
+        if anchor < next_free {
             continue;
         }
-        let start = i;
+        // The separator this anchor belongs to.
+        let sep = if s[anchor] != b'.' {
+            anchor..anchor + 5
+        } else if anchor > 0 && dot_at(s, anchor - 1).is_some_and(|(l, _)| l == 3) {
+            anchor - 1..anchor + 2
+        } else {
+            anchor..anchor + 1
+        };
+        if sep.start == 0 || sep.end >= n || !is_label(s[sep.start - 1]) || !is_label(s[sep.end]) {
+            continue;
+        }
+        // Back to the start of the run.
+        let mut start = sep.start;
+        loop {
+            while start > 0 && is_label(s[start - 1]) {
+                start -= 1;
+            }
+            match dot_ending_at(s, start) {
+                Some(len) if start > len && is_label(s[start - len - 1]) => start -= len,
+                _ => break,
+            }
+        }
+        // Forward over the whole run, noting its labels.
         labels.clear();
         let mut defanged = false;
-        let mut j = i;
+        let mut j = start;
         loop {
             let label_start = j;
             while j < n && is_label(s[j]) {
@@ -208,29 +378,14 @@ fn scan_dotted(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
                 _ => break,
             }
         }
-        i = j;
+        next_free = j;
         // Runs glued to non-ASCII text are parts of words we do not parse (IDNs in Unicode form).
         if (start > 0 && s[start - 1] >= 0x80) || (j < n && s[j] >= 0x80) {
             continue;
         }
-        for label in &labels {
-            if let Some(t) = hash_type(label.len()) {
-                if wanted.has(&t) && is_hex_str(&s[label.clone()]) {
-                    out.push(Found {
-                        ioc_type: t,
-                        span: label.clone(),
-                        value: String::from_utf8_lossy(&s[label.clone()]).to_ascii_lowercase(),
-                        defanged: false,
-                    });
-                }
-            }
-        }
-        if labels.len() < 2 {
-            continue;
-        }
         if ipv4_from_labels(s, &labels) {
             if wanted.has(&IocType::Ipv4) {
-                refang_dotted(s, start..j, &mut buf);
+                refang_dotted(s, start..j, buf);
                 out.push(Found {
                     ioc_type: IocType::Ipv4,
                     span: start..j,
@@ -241,6 +396,14 @@ fn scan_dotted(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
             continue;
         }
         if !wanted.has(&IocType::Dns) {
+            continue;
+        }
+        // Cheap rejections before any allocation: the top-level label must be letters (or punycode).
+        let tld = &s[labels[labels.len() - 1].clone()];
+        if tld.len() < 2
+            || !(tld.iter().all(u8::is_ascii_alphabetic)
+                || tld[..4.min(tld.len())].eq_ignore_ascii_case(b"xn--"))
+        {
             continue;
         }
         let mut dstart = start;
@@ -257,8 +420,23 @@ fn scan_dotted(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
                 dstart += 2;
             }
         }
-        refang_dotted(s, dstart..j, &mut buf);
-        if is_public_domain(&buf) {
+        // Label syntax on the raw bytes, then the public suffix list.
+        let labels_ok = labels.iter().enumerate().all(|(k, r)| {
+            let label = if k == 0 {
+                &s[dstart..r.end]
+            } else {
+                &s[r.clone()]
+            };
+            !label.is_empty()
+                && label.len() <= 63
+                && label[0] != b'-'
+                && label[label.len() - 1] != b'-'
+        });
+        if !labels_ok || j - dstart > 253 {
+            continue;
+        }
+        refang_dotted(s, dstart..j, buf);
+        if psl::domain(buf.as_bytes()).is_some_and(|d| d.suffix().is_known()) {
             out.push(Found {
                 ioc_type: IocType::Dns,
                 span: dstart..j,
@@ -275,16 +453,34 @@ fn is_local_part(b: u8) -> bool {
 }
 
 /// E-mail addresses; an '@' inside a URL's authority is userinfo, not an address.
-fn scan_emails(s: &[u8], authorities: &[Range<usize>], out: &mut Vec<Found>) {
-    let mut ats: Vec<(usize, usize)> = memchr::memchr_iter(b'@', s).map(|i| (i, 1)).collect();
-    for pat in [&b"[at]"[..], b"(at)", b"{at}", b"[@]"] {
-        ats.extend(memmem::find_iter(s, pat).map(|i| (i, pat.len())));
-        if pat != b"[@]" {
-            let upper: Vec<u8> = pat.to_ascii_uppercase();
-            ats.extend(memmem::find_iter(s, &upper).map(|i| (i, pat.len())));
-        }
-    }
-    ats.sort_unstable();
+fn scan_emails(
+    s: &[u8],
+    at_signs: &[usize],
+    brackets: &[usize],
+    authorities: &[Range<usize>],
+    out: &mut Vec<Found>,
+) {
+    // '@', or a defanged `[at]`, `(at)`, `{at}`, `[@]` (any case), found in one pass.
+    let ats = at_signs
+        .iter()
+        .map(|&i| (i, 1))
+        .chain(brackets.iter().filter_map(|&i| {
+            let close = match s[i] {
+                b'[' => b']',
+                b'(' => b')',
+                _ => b'}',
+            };
+            if s.get(i + 1) == Some(&b'@') && s.get(i + 2) == Some(&close) && s[i] == b'[' {
+                Some((i, 3))
+            } else if s.len() >= i + 4
+                && s[i + 1..i + 3].eq_ignore_ascii_case(b"at")
+                && s[i + 3] == close
+            {
+                Some((i, 4))
+            } else {
+                None
+            }
+        }));
     let mut buf = String::new();
     for (at, at_len) in ats {
         if authorities.iter().any(|a| a.contains(&at)) {
@@ -368,6 +564,7 @@ fn ends_url(b: u8) -> bool {
 fn scan_urls(
     text: &str,
     wanted: Wanted,
+    slash_positions: &[usize],
     urls: &mut Vec<Range<usize>>,
     authorities: &mut Vec<Range<usize>>,
     out: &mut Vec<Found>,
@@ -377,7 +574,11 @@ fn scan_urls(
     // Every "//" in one run of URL characters shares the run's end; finding it once
     // keeps a line of many "//" linear.
     let mut run = 0..0;
-    for slashes in memmem::find_iter(s, b"//") {
+    let double = slash_positions
+        .windows(2)
+        .filter(|w| w[1] == w[0] + 1)
+        .map(|w| w[0]);
+    for slashes in double {
         if slashes < next_free {
             continue;
         }
@@ -464,22 +665,29 @@ fn scan_urls(
         if let Some(decoded) = nested {
             let mut inner = Vec::new();
             let (mut inner_urls, mut inner_authorities) = (Vec::new(), Vec::new());
+            let mut inner_anchors = Anchors::default();
+            inner_anchors.fill(decoded.as_bytes());
             scan_urls(
                 &decoded,
                 Wanted(IocType::Url.bit()),
+                &inner_anchors.slashes,
                 &mut inner_urls,
                 &mut inner_authorities,
                 &mut inner,
             );
             let mut dotted = Vec::new();
+            let (mut labels, mut buf) = (Vec::new(), String::new());
             for f in &inner {
-                let mut hosts = Vec::new();
+                let host_only = Wanted(wanted.0 & IocType::Dns.bit());
+                inner_anchors.fill(f.value.as_bytes());
                 scan_dotted(
                     f.value.as_bytes(),
-                    Wanted(wanted.0 & IocType::Dns.bit()),
-                    &mut hosts,
+                    host_only,
+                    &inner_anchors,
+                    &mut labels,
+                    &mut buf,
+                    &mut dotted,
                 );
-                dotted.extend(hosts);
             }
             for mut f in inner.into_iter().chain(dotted) {
                 f.span = scheme_start..end;
@@ -490,6 +698,9 @@ fn scan_urls(
 }
 
 fn refang_host_part(part: &str) -> String {
+    if !part.contains(['[', '(', '{']) {
+        return part.to_string();
+    }
     part.replace("[.]", ".")
         .replace("(.)", ".")
         .replace("{.}", ".")
@@ -582,9 +793,9 @@ fn is_v6_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
-fn scan_ipv6(s: &[u8], out: &mut Vec<Found>) {
+fn scan_ipv6(s: &[u8], colons: &[usize], out: &mut Vec<Found>) {
     let mut next_free = 0;
-    for colon in memchr::memchr_iter(b':', s) {
+    for &colon in colons {
         if colon < next_free {
             continue;
         }
@@ -614,15 +825,18 @@ fn scan_ipv6(s: &[u8], out: &mut Vec<Found>) {
         let Ok(candidate) = std::str::from_utf8(&s[l..end]) else {
             continue;
         };
-        if candidate.parse::<Ipv6Addr>().is_err() {
+        // Shape first (times like 12:30:45 are most colons in logs), then the full parse.
+        let colons = candidate.bytes().filter(|&b| b == b':').count();
+        if colons < 7 && !candidate.contains("::") && !(colons == 6 && candidate.contains('.')) {
+            continue;
+        }
+        let wide = candidate.split(':').any(|g| g.len() >= 3)
+            || (candidate.starts_with("::") && candidate.len() >= 3);
+        if !wide || candidate.parse::<Ipv6Addr>().is_err() {
             continue;
         }
         // Hex dumps and MAC-like runs parse as IPv6 too; real addresses have a group of
-        // three or more digits, or are the `::x` shorthand.
-        let wide_group = candidate.split(':').any(|g| g.len() >= 3);
-        if !(wide_group || (candidate.starts_with("::") && candidate.len() >= 3)) {
-            continue;
-        }
+        // three or more digits, or are the `::x` shorthand (checked as `wide` above).
         out.push(Found {
             ioc_type: IocType::Ipv6,
             span: l..end,
@@ -665,9 +879,9 @@ fn starts_new_path(segment: &[u8]) -> bool {
         || (tail.len() == 2 && tail[0].is_ascii_alphabetic() && tail[1] == b':')
 }
 
-fn scan_windows_paths(s: &[u8], out: &mut Vec<Found>) {
+fn scan_windows_paths(s: &[u8], backslashes: &[usize], out: &mut Vec<Found>) {
     let mut next_free = 0;
-    for bs in memchr::memchr_iter(b'\\', s) {
+    for &bs in backslashes {
         if bs < next_free {
             continue;
         }
@@ -777,10 +991,10 @@ const TOP_DIRS: &[&[u8]] = &[
     b"root", b"run", b"sbin", b"srv", b"sys", b"tmp", b"usr", b"var",
 ];
 
-fn scan_linux_paths(s: &[u8], urls: &[Range<usize>], out: &mut Vec<Found>) {
+fn scan_linux_paths(s: &[u8], slashes: &[usize], urls: &[Range<usize>], out: &mut Vec<Found>) {
     let mut next_free = 0;
     let mut url_idx = 0;
-    for slash in memchr::memchr_iter(b'/', s) {
+    for &slash in slashes {
         if slash < next_free {
             continue;
         }
