@@ -80,6 +80,43 @@ fn push_iocs(buf: &mut Vec<u8>, position: &str, n: usize, input: &str, iocs: &[I
     buf.extend_from_slice(b"]}\n");
 }
 
+/// `"YYYY-MM-DDTHH:MM:SS.mmmZ"`, as `to_rfc3339_opts(Millis, true)` writes it, without formatting machinery.
+fn push_time(buf: &mut Vec<u8>, time: &chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&time.year()) {
+        string(
+            buf,
+            &time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        );
+        return;
+    }
+    buf.push(b'"');
+    push_padded(buf, time.year() as u32, 4);
+    buf.push(b'-');
+    push_padded(buf, time.month(), 2);
+    buf.push(b'-');
+    push_padded(buf, time.day(), 2);
+    buf.push(b'T');
+    push_padded(buf, time.hour(), 2);
+    buf.push(b':');
+    push_padded(buf, time.minute(), 2);
+    buf.push(b':');
+    push_padded(buf, time.second(), 2);
+    buf.push(b'.');
+    push_padded(buf, time.timestamp_subsec_millis(), 3);
+    buf.extend_from_slice(b"Z\"");
+}
+
+fn push_padded(buf: &mut Vec<u8>, n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut rest = n;
+    for slot in digits[..width].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    buf.extend_from_slice(&digits[..width]);
+}
+
 fn push_number(buf: &mut Vec<u8>, mut n: usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -181,14 +218,18 @@ pub fn write_audit_events(out: &mut dyn Write, events: &[AuditEvent]) -> io::Res
 
 fn push_audit_event(buf: &mut Vec<u8>, event: &AuditEvent) {
     buf.extend_from_slice(b"{\"time\":");
-    string(
-        buf,
-        &event
-            .timestamp
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    );
-    buf.extend_from_slice(b",\"audit_id\":");
-    string(buf, &event.audit_id());
+    push_time(buf, &event.timestamp);
+    buf.extend_from_slice(b",\"audit_id\":\"");
+    let seconds = event.timestamp.timestamp();
+    if seconds < 0 {
+        buf.push(b'-');
+    }
+    push_number(buf, seconds.unsigned_abs() as usize);
+    buf.push(b'.');
+    push_padded(buf, event.timestamp.timestamp_subsec_millis(), 3);
+    buf.push(b':');
+    push_number(buf, event.serial as usize);
+    buf.push(b'"');
     buf.extend_from_slice(b",\"event_type\":");
     string(buf, &event.event_type);
     if let Some(cmdline) = event.cmdline() {

@@ -99,9 +99,15 @@ pub(crate) fn parse_header(line: &str) -> Result<Header<'_>, String> {
     let seconds = secs
         .parse::<i64>()
         .map_err(|_| format!("bad timestamp seconds '{secs}'"))?;
-    let millis = format!("{frac:0<3}")[..3]
-        .parse::<u32>()
-        .map_err(|_| format!("bad timestamp fraction '{frac}'"))?;
+    // Milliseconds from the first three fraction digits ("5" is 500 ms).
+    if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("bad timestamp fraction '{frac}'"));
+    }
+    let millis = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
     let serial = serial
         .parse::<u64>()
         .map_err(|_| format!("bad serial '{serial}'"))?;
@@ -146,17 +152,22 @@ fn decode_hex(value: &str) -> Option<String> {
     {
         return None;
     }
-    let bytes: Vec<u8> = (0..value.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&value[i..i + 2], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
-    // PROCTITLE separates argv with NULs; a trailing NUL ends the string.
-    let text: String = String::from_utf8_lossy(&bytes)
-        .trim_end_matches('\0')
-        .chars()
-        .map(|c| if c == '\0' { ' ' } else { c })
+    let nibble = |b: u8| if b <= b'9' { b - b'0' } else { b - b'A' + 10 };
+    let bytes: Vec<u8> = value
+        .as_bytes()
+        .chunks_exact(2)
+        .map(|p| nibble(p[0]) << 4 | nibble(p[1]))
         .collect();
+    // PROCTITLE separates argv with NULs; a trailing NUL ends the string.
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    let mut text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    text.truncate(end.min(text.len()));
+    if text.contains('\0') {
+        text = text.replace('\0', " ");
+    }
     Some(text)
 }
 

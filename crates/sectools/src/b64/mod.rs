@@ -489,13 +489,20 @@ fn as_text(bytes: &[u8]) -> Option<(Encoding, String)> {
     is_printable(text).then(|| (Encoding::Utf8, text.to_string()))
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn push_hex(out: &mut String, byte: u8) {
+    out.push(HEX[(byte >> 4) as usize] as char);
+    out.push(HEX[(byte & 15) as usize] as char);
+}
+
 fn printable(bytes: &[u8], max: usize) -> String {
-    let mut out = String::with_capacity(bytes.len().min(max) * 3);
-    for (i, b) in bytes.iter().take(max).enumerate() {
+    let mut out = String::with_capacity(bytes.len().min(max) * 3 + 24);
+    for (i, &b) in bytes.iter().take(max).enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        out.push_str(&format!("{b:02x}"));
+        push_hex(&mut out, b);
     }
     if bytes.len() > max {
         out.push_str(&format!(" … (+{} bytes)", bytes.len() - max));
@@ -504,10 +511,12 @@ fn printable(bytes: &[u8], max: usize) -> String {
 }
 
 fn hex_digest<D: Digest>(bytes: &[u8]) -> String {
-    D::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let digest = D::digest(bytes);
+    let mut out = String::with_capacity(digest.len() * 2);
+    for &b in digest.iter() {
+        push_hex(&mut out, b);
+    }
+    out
 }
 
 fn escape_attr(value: &str) -> String {
