@@ -22,7 +22,8 @@
 //! ```
 
 pub use auditd::{
-    AuditEvent, AuditIssue, AuditLog, AuditRecord, auditd_from_df, parse_auditd, read_auditd_file,
+    AuditEvent, AuditIssue, AuditLog, AuditRecord, AuditSummary, auditd_from_df, parse_auditd,
+    read_auditd_file,
 };
 pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding};
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};

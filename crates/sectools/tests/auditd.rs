@@ -102,6 +102,27 @@ fn hex_fields_and_full_command_lines() {
 }
 
 #[test]
+fn typed_summaries() {
+    let log = sample();
+    let exec = log.events[0].summary();
+    assert_eq!(
+        (exec.pid, exec.ppid, exec.uid, exec.auid, exec.ses),
+        (Some(1301), Some(1200), Some(0), Some(1000), Some(3))
+    );
+    assert_eq!(exec.exe.as_deref(), Some("/usr/bin/bash"));
+    assert_eq!(exec.cwd.as_deref(), Some("/root"));
+    assert_eq!(exec.success, Some(true));
+    let login = log.events[1].summary();
+    assert_eq!(login.account.as_deref(), Some("alice"));
+    assert_eq!(login.addr.as_deref(), Some("203.0.113.50"));
+    assert_eq!(login.auid, Some(-1), "4294967295 is unset");
+    assert_eq!(login.success, Some(false));
+    let sudo = log.events[3].summary();
+    assert_eq!(sudo.cmdline.as_deref(), Some("sudo -i"));
+    assert_eq!(sudo.terminal.as_deref(), Some("pts/0"));
+}
+
+#[test]
 fn dataframe_has_time_type_and_typed_ids() {
     let df = sample().to_df().expect("frame");
     assert_eq!(df.height(), 5);

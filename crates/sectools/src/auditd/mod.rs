@@ -112,6 +112,77 @@ impl AuditEvent {
     }
 }
 
+/// The fields most investigations need, typed, from whichever record carries them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditSummary {
+    /// Process id (SYSCALL, USER_*, CRED_*, LOGIN).
+    pub pid: Option<i64>,
+    /// Parent process id (SYSCALL).
+    pub ppid: Option<i64>,
+    /// Real user id.
+    pub uid: Option<i64>,
+    /// Audit (login) user id; -1 when unset.
+    pub auid: Option<i64>,
+    /// Audit session id; -1 when unset.
+    pub ses: Option<i64>,
+    /// Executable path.
+    pub exe: Option<String>,
+    /// Command name (SYSCALL `comm`).
+    pub comm: Option<String>,
+    /// Working directory (CWD record, or a USER_CMD `cwd`).
+    pub cwd: Option<String>,
+    /// Full command line (EXECVE), or the sudo command (USER_CMD `cmd`).
+    pub cmdline: Option<String>,
+    /// Account name (`acct`) for PAM and login events.
+    pub account: Option<String>,
+    /// Remote address (`addr`), when not `?`.
+    pub addr: Option<String>,
+    /// Terminal.
+    pub terminal: Option<String>,
+    /// Outcome: SYSCALL `success=yes`, or `res=success`/`res=1`.
+    pub success: Option<bool>,
+}
+
+fn id_value(text: &str) -> Option<i64> {
+    match text {
+        "4294967295" | "unset" => Some(-1),
+        other => other.parse().ok(),
+    }
+}
+
+impl AuditEvent {
+    /// The typed fields of this event (see [`AuditSummary`]).
+    pub fn summary(&self) -> AuditSummary {
+        let first = |name: &str| self.records.iter().find_map(|r| r.get(name));
+        let known = |v: Option<&str>| {
+            v.filter(|v| !v.is_empty() && *v != "?" && *v != "(none)")
+                .map(str::to_string)
+        };
+        let success = match (first("success"), first("res")) {
+            (Some(s), _) => Some(s == "yes"),
+            (None, Some(r)) => Some(r == "success" || r == "1"),
+            (None, None) => None,
+        };
+        AuditSummary {
+            pid: first("pid").and_then(id_value),
+            ppid: first("ppid").and_then(id_value),
+            uid: first("uid").and_then(id_value),
+            auid: first("auid").and_then(id_value),
+            ses: first("ses").and_then(id_value),
+            exe: known(first("exe")),
+            comm: known(first("comm")),
+            cwd: known(first("cwd")),
+            cmdline: self
+                .cmdline()
+                .or_else(|| known(self.field("USER_CMD", "cmd"))),
+            account: known(first("acct")),
+            addr: known(first("addr")),
+            terminal: known(first("terminal")),
+            success,
+        }
+    }
+}
+
 /// A line that is not an audit record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditIssue {

@@ -54,7 +54,7 @@ impl AuditRecord {
         let mut record = AuditRecord {
             text,
             type_len: record_type.len() as u32,
-            fields: Vec::with_capacity(16),
+            fields: Vec::with_capacity(memchr::memchr_iter(b'=', body.as_bytes()).count()),
             line,
         };
         parse_fields(record_type, body, record_type.len(), &mut record);
