@@ -102,3 +102,49 @@ pub fn write_table(df: &DataFrame, path: impl AsRef<Path>) -> Result<(), DataErr
             .map_err(|e| table_error(path, e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("huntrs-data-{}-{name}", std::process::id()))
+    }
+
+    #[test]
+    fn csv_and_parquet_round_trip() {
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("id".into(), ["0x3e7", "00123"]),
+            Column::new("n".into(), [1i64, 2]),
+            Column::new("blob".into(), [Some(&b"\x01\xff"[..]), None]),
+        ])
+        .expect("frame");
+        let parquet = temp_path("t.parquet");
+        write_table(&df, &parquet).expect("write parquet");
+        let back = read_table(&parquet, false).expect("read parquet");
+        assert!(back.equals_missing(&df), "{back}");
+        let csv = temp_path("t.csv");
+        write_table(&df, &csv).expect("write csv");
+        let text = std::fs::read_to_string(&csv).expect("csv text");
+        assert!(text.starts_with("id,n,blob\n0x3e7,1,01ff\n"), "{text}");
+        let strings = read_table(&csv, true).expect("read csv");
+        assert_eq!(
+            strings.column("id").expect("id").str().expect("str").get(1),
+            Some("00123"),
+            "ids kept as written"
+        );
+        let _ = std::fs::remove_file(parquet);
+        let _ = std::fs::remove_file(csv);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_fix() {
+        let err = read_table("/nonexistent/x.csv", true).expect_err("missing");
+        assert_eq!(err.to_string(), "/nonexistent/x.csv: no such file");
+        let err = write_table(&DataFrame::empty(), "out.xlsx").expect_err("format");
+        assert!(
+            err.to_string().contains("use a .csv or .parquet file name"),
+            "{err}"
+        );
+    }
+}

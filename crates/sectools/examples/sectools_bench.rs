@@ -15,7 +15,8 @@
 //! is the API), one warm-up call runs on the whole input, then N timed repetitions.
 //! Each repetition also builds its summary (counts by type), because bench.py's timed
 //! region does too. Prints one JSON object to stdout: `workload`, `reps`, `wall_s`,
-//! `cpu_s`, `median_wall_s`, `median_cpu_s`, `summary`, `peak_rss_mb`, `threads`.
+//! `cpu_s`, `median_wall_s`, `median_cpu_s`, `summary`, `setup_rss_mb`, `peak_rss_mb`
+//! and `threads`.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -55,6 +56,8 @@ fn main() -> BenchResult<()> {
     // Defaults are bench.py's repetitions for the same workload.
     let (default_reps, mut call) = setup(&workload, &path)?;
     let reps = reps.unwrap_or(default_reps).max(1);
+    // Peak so far, input loaded: bench.py's setup_rss_mb, to tell input from work.
+    let setup_rss_mb = peak_rss_mb();
 
     let t = Instant::now();
     call()?;
@@ -83,6 +86,7 @@ fn main() -> BenchResult<()> {
         "median_cpu_s": median(&cpu),
         "warmup_s": warmup_s,
         "summary": summary,
+        "setup_rss_mb": setup_rss_mb,
         "peak_rss_mb": peak_rss_mb(),
         "threads": {
             "POLARS_MAX_THREADS": threads("POLARS_MAX_THREADS"),
