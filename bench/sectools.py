@@ -216,6 +216,7 @@ def bench_inproc(w: Workload, inputs: dict[str, Path], reps: int) -> dict:
         # null when the example could not read the CPU clock (not 64-bit Linux)
         "cpu_median_s": r["median_cpu_s"],
         "warmup_s": r["warmup_s"],
+        "setup_rss_mb": r["setup_rss_mb"],
         "peak_rss_mb": r["peak_rss_mb"],
         "summary": r["summary"],
     }

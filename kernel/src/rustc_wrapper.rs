@@ -159,11 +159,11 @@ fn lock_path(so: &Path) -> PathBuf {
 
 /// Cargo pipelines builds: a dependent starts once a dependency's metadata exists,
 /// while the dependency's dylib (which cargo does not know about) may still be
-/// linking. Wait for that build to finish; it holds the lock while it runs.
+/// linking. Wait for that build to finish; it holds the lock while it runs. Wait even
+/// when a dylib is already there: on a rebuild that file is the *previous* build's,
+/// and linking against it bakes a stale crate hash into the dependent.
 fn wait_for_dylib(so: &Path) {
-    if !so.is_file() {
-        drop(FileLock::take(&lock_path(so), Mode::Shared));
-    }
+    drop(FileLock::take(&lock_path(so), Mode::Shared));
 }
 
 /// `name=dir/libfoo-hash.rlib` → the `.so` beside it, when built. With `stub_metadata`

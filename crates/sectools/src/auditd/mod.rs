@@ -18,6 +18,7 @@
 //! assert_eq!(log.issues[0].line, 3);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -329,11 +330,11 @@ impl Builder {
     fn add_record(&mut self, key: (i64, u32, u64), record: AuditRecord) {
         let events = &mut self.log.events;
         // Records of one event are nearly always adjacent: try the latest event first.
-        if let (Some(&last), Some(event)) = (self.last.as_ref(), events.last_mut()) {
-            if last == key {
-                Self::push_record(event, record);
-                return;
-            }
+        if let (Some(&last), Some(event)) = (self.last.as_ref(), events.last_mut())
+            && last == key
+        {
+            Self::push_record(event, record);
+            return;
         }
         self.last = Some(key);
         let at = *self.index.entry(key).or_insert_with(|| {
@@ -387,41 +388,33 @@ impl AuditLog {
     /// in two record types of one event is named `field_TYPE` for the later type.
     /// Id fields (pid, uid, ses, ...) are integers with unset (4294967295) as -1.
     pub fn to_df(&self) -> Result<DataFrame, SectoolsError> {
-        let n = self.events.len();
-        let mut names: Vec<String> = Vec::new();
-        let mut columns: HashMap<String, Vec<Option<String>>> = HashMap::new();
-        let mut set = |names: &mut Vec<String>, name: &str, row: usize, value: String| {
-            let column = columns.entry(name.to_string()).or_insert_with(|| {
-                names.push(name.to_string());
-                vec![None; n]
-            });
-            if column[row].is_none() {
-                column[row] = Some(value);
-            }
-        };
+        // Columns are sparse (most fields belong to a few event types), so each keeps
+        // only its (row, value) cells, borrowed from the records where possible.
+        let mut columns = SparseColumns::default();
         for (row, event) in self.events.iter().enumerate() {
             for (name, value) in &event.metadata {
                 if let Some(value) = value {
-                    set(&mut names, name, row, value.clone());
+                    columns.set(name, row, Cow::Borrowed(value.as_str()));
                 }
             }
             if let Some(cmdline) = event.cmdline() {
-                set(&mut names, "cmdline", row, cmdline);
+                columns.set("cmdline", row, Cow::Owned(cmdline));
             }
-            let mut owner: HashMap<&str, &str> = HashMap::new();
+            let mut owner: Vec<(&str, &str)> = Vec::new();
             for record in &event.records {
                 let record_type = record.record_type();
                 for (key, value) in record.fields() {
-                    let first = *owner.entry(key).or_insert(record_type);
+                    let first = match owner.iter().find(|(k, _)| *k == key) {
+                        Some((_, t)) => *t,
+                        None => {
+                            owner.push((key, record_type));
+                            record_type
+                        }
+                    };
                     if first == record_type {
-                        set(&mut names, key, row, value.to_string());
+                        columns.set(key, row, Cow::Borrowed(value));
                     } else {
-                        set(
-                            &mut names,
-                            &format!("{key}_{record_type}"),
-                            row,
-                            value.to_string(),
-                        );
+                        columns.set(&format!("{key}_{record_type}"), row, Cow::Borrowed(value));
                     }
                 }
             }
@@ -464,27 +457,58 @@ impl AuditLog {
                     .collect::<Vec<_>>(),
             ),
         ];
-        for name in names {
-            let values = columns.remove(&name).unwrap_or_default();
-            out.push(typed_column(&name, values));
+        let n = self.events.len();
+        for (name, cells) in columns.names.iter().zip(&columns.cells) {
+            out.push(typed_column(name, cells, n));
         }
         Ok(DataFrame::new_infer_height(out)?)
     }
 }
 
-fn typed_column(name: &str, values: Vec<Option<String>>) -> Column {
+/// Columns in first-seen order, each a list of `(row, value)` cells; the first value for a row wins.
+#[derive(Default)]
+struct SparseColumns<'a> {
+    names: Vec<String>,
+    cells: Vec<Vec<(usize, Cow<'a, str>)>>,
+    index: HashMap<String, usize>,
+}
+
+impl<'a> SparseColumns<'a> {
+    fn set(&mut self, name: &str, row: usize, value: Cow<'a, str>) {
+        let at = match self.index.get(name) {
+            Some(&at) => at,
+            None => {
+                self.names.push(name.to_string());
+                self.cells.push(Vec::new());
+                self.index.insert(name.to_string(), self.names.len() - 1);
+                self.names.len() - 1
+            }
+        };
+        let cells = &mut self.cells[at];
+        if cells.last().is_none_or(|(last, _)| *last != row) {
+            cells.push((row, value));
+        }
+    }
+}
+
+fn typed_column(name: &str, cells: &[(usize, Cow<'_, str>)], rows: usize) -> Column {
     if INT_FIELDS.contains(&name) {
-        let parsed: Option<Vec<Option<i64>>> = values
-            .iter()
-            .map(|v| match v.as_deref() {
-                None => Some(None),
-                Some("4294967295" | "unset") => Some(Some(-1)),
-                Some(v) => v.parse::<i64>().ok().map(Some),
-            })
-            .collect();
-        if let Some(ints) = parsed {
+        let mut ints: Vec<Option<i64>> = vec![None; rows];
+        let parsed = cells.iter().all(|(row, value)| {
+            let v = match value.as_ref() {
+                "4294967295" | "unset" => Some(-1),
+                v => v.parse::<i64>().ok(),
+            };
+            ints[*row] = v;
+            v.is_some()
+        });
+        if parsed {
             return Column::new(name.into(), ints);
         }
+    }
+    let mut values: Vec<Option<&str>> = vec![None; rows];
+    for (row, value) in cells {
+        values[*row] = Some(value.as_ref());
     }
     Column::new(name.into(), values)
 }

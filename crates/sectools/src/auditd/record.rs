@@ -145,7 +145,7 @@ fn may_be_hex(record_type: &str, key: &str) -> bool {
 
 fn decode_hex(value: &str) -> Option<String> {
     if value.len() < 2
-        || value.len() % 2 != 0
+        || !value.len().is_multiple_of(2)
         || !value
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))

@@ -471,17 +471,17 @@ fn is_printable(text: &str) -> bool {
 
 fn as_text(bytes: &[u8]) -> Option<(Encoding, String)> {
     // UTF-16LE ASCII-range text has a zero in most odd positions.
-    if bytes.len() >= 4 && bytes.len() % 2 == 0 {
+    if bytes.len() >= 4 && bytes.len().is_multiple_of(2) {
         let zeros = bytes.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
         if zeros * 2 >= bytes.len() / 2 {
             let units: Vec<u16> = bytes
                 .chunks_exact(2)
                 .map(|c| u16::from_le_bytes([c[0], c[1]]))
                 .collect();
-            if let Ok(text) = String::from_utf16(&units) {
-                if is_printable(&text) {
-                    return Some((Encoding::Utf16Le, text));
-                }
+            if let Ok(text) = String::from_utf16(&units)
+                && is_printable(&text)
+            {
+                return Some((Encoding::Utf16Le, text));
             }
         }
     }

@@ -196,8 +196,8 @@ impl IocExtractor {
             for (row, cell) in text.iter().enumerate() {
                 let Some(cell) = cell else { continue };
                 for ioc in self.find_in(cell, &mut scratch) {
-                    types.push(ioc.ioc_type.name().to_string());
-                    originals.push(ioc.matched(cell).to_string());
+                    types.push(self.type_name(&ioc.ioc_type));
+                    originals.push(ioc.matched(cell));
                     values.push(ioc.value.clone());
                     rows.push(row as u64);
                     inputs.push(column);
@@ -211,6 +211,16 @@ impl IocExtractor {
             Column::new("Input".into(), inputs),
             Column::new("Original".into(), originals),
         ])?)
+    }
+
+    /// A type's name with this extractor's lifetime (custom names live in the extractor).
+    fn type_name(&self, ioc_type: &IocType) -> &str {
+        ioc_type.builtin_name().unwrap_or_else(|| {
+            self.custom
+                .iter()
+                .find(|(t, _)| t == ioc_type)
+                .map_or("custom", |(t, _)| t.name())
+        })
     }
 
     /// Whether the whole of `value` is one indicator of `ioc_type` (defanged forms count).

@@ -256,12 +256,9 @@ fn dot_ending_at(s: &[u8], i: usize) -> Option<usize> {
     if s[i - 1] == b'.' {
         return Some(1);
     }
-    for len in [3, 5] {
-        if i >= len && dot_at(s, i - len).is_some_and(|(l, _)| l == len) {
-            return Some(len);
-        }
-    }
-    None
+    [3, 5]
+        .into_iter()
+        .find(|&len| i >= len && dot_at(s, i - len).is_some_and(|(l, _)| l == len))
 }
 
 const HASH_BITS: u16 = 1 << 5 | 1 << 6 | 1 << 7;
@@ -383,7 +380,7 @@ fn scan_dotted(
         if (start > 0 && s[start - 1] >= 0x80) || (j < n && s[j] >= 0x80) {
             continue;
         }
-        if ipv4_from_labels(s, &labels) {
+        if ipv4_from_labels(s, labels) {
             if wanted.has(&IocType::Ipv4) {
                 refang_dotted(s, start..j, buf);
                 out.push(Found {
@@ -617,11 +614,8 @@ fn scan_urls(
         }
         let mut end = run.end;
         // Trailing punctuation belongs to the sentence, as do unbalanced closing brackets.
-        loop {
-            let Some(&last) = s[..end].last() else { break };
-            if end <= rest_start {
-                break;
-            }
+        while end > rest_start {
+            let last = s[end - 1];
             let body = &s[rest_start..end];
             let unbalanced = |open: u8, close: u8| {
                 body.iter().filter(|&&c| c == close).count()

@@ -49,6 +49,14 @@ impl IocType {
     /// The type's name as msticpy spells it.
     pub fn name(&self) -> &str {
         match self {
+            IocType::Custom(name) => name,
+            builtin => builtin.builtin_name().unwrap_or_default(),
+        }
+    }
+
+    /// A built-in type's name; `None` for custom types.
+    pub(crate) fn builtin_name(&self) -> Option<&'static str> {
+        Some(match self {
             IocType::Ipv4 => "ipv4",
             IocType::Ipv6 => "ipv6",
             IocType::Url => "url",
@@ -59,8 +67,8 @@ impl IocType {
             IocType::Sha256Hash => "sha256_hash",
             IocType::WindowsPath => "windows_path",
             IocType::LinuxPath => "linux_path",
-            IocType::Custom(name) => name,
-        }
+            IocType::Custom(_) => return None,
+        })
     }
 
     pub(crate) fn bit(&self) -> u16 {
