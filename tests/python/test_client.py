@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -536,10 +537,34 @@ def test_rich_mime_types_reach_the_front_end(shared):
     assert data["image/png"] == "iVBORw=="
 
 
+PRELOADED = ("entities", "sectools", "data", "nbtools")
+
+
+def _seed_from_warm_cache(cold_root: Path) -> None:
+    """Copies the compiled third-party dependencies (polars & co., tens of minutes to
+    build) from the session's warm preload cache, without the huntrs crates: the cold
+    cache still has to compile and load every preloaded crate, which is what the test
+    is about, but not polars again. With no warm cache the test builds everything."""
+    warm_root = Path(os.environ.get("HUNTRS_CACHE_DIR", Path.home() / ".cache" / "huntrs"))
+    warm = sorted(
+        (p for p in warm_root.glob("v*") if (p / "preload.ok").is_file() and (p / "target").is_dir()),
+        key=lambda p: (p / "preload.ok").stat().st_mtime,
+    )
+    if not warm:
+        return
+    target = cold_root / warm[-1].name / "target"
+    shutil.copytree(warm[-1] / "target", target, symlinks=True)
+    ours = re.compile(r"^(lib)?(%s)-[0-9a-f]{16}(\.|$)" % "|".join(PRELOADED))
+    for path in sorted(target.rglob("*"), reverse=True):
+        if ours.match(path.name) and path.exists():
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
 def test_first_start_on_a_cold_cache_shows_build_progress(tmp_path):
     """With an empty preload cache the first cell waits for the preloaded crates to
     compile, and shows that happening instead of hanging silently."""
     km = KernelManager(kernel_name=KERNEL_NAME)
+    _seed_from_warm_cache(tmp_path / "cache")
     env = dict(os.environ, HUNTRS_CACHE_DIR=str(tmp_path / "cache"), HUNTRS_SPARE="0")
     km.start_kernel(env=env)
     kc = km.client()

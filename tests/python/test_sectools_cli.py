@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from pathlib import Path
@@ -104,6 +105,7 @@ def test_auditd_events_and_issues(huntrs_bin: Path) -> None:
 def test_auditd_corpus_to_csv(huntrs_bin: Path, tmp_path: Path) -> None:
     out = tmp_path / "events.csv"
     run(huntrs_bin, "auditd", str(CORPUS / "auditd_log.txt"), "--output", str(out))
-    lines = out.read_text().splitlines()
-    assert lines[0].startswith("TimeGenerated,EventType,AuditId,RecordTypes")
-    assert len(lines) == 1 + 938
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:4] == ["TimeGenerated", "EventType", "AuditId", "RecordTypes"]
+    assert len(rows) == 1 + 938, "one row per (timestamp, serial) event"

@@ -395,6 +395,15 @@ fn scan_dotted(
         if !wanted.has(&IocType::Dns) {
             continue;
         }
+        // The local part of an e-mail address (`first.last@...`) is not a domain.
+        if s.get(j) == Some(&b'@')
+            || dot_at(s, j).is_none()
+                && s.get(j) == Some(&b'[')
+                && s[j..].len() >= 4
+                && s[j + 1..j + 3].eq_ignore_ascii_case(b"at")
+        {
+            continue;
+        }
         // Cheap rejections before any allocation: the top-level label must be letters (or punycode).
         let tld = &s[labels[labels.len() - 1].clone()];
         if tld.len() < 2
