@@ -540,32 +540,32 @@ def test_rich_mime_types_reach_the_front_end(shared):
 PRELOADED = ("entities", "sectools", "data", "nbtools")
 
 
-def _seed_from_warm_cache(cold_root: Path) -> None:
-    """Copies the compiled third-party dependencies (polars & co., tens of minutes to
-    build) from the session's warm preload cache, without the huntrs crates: the cold
-    cache still has to compile and load every preloaded crate, which is what the test
-    is about, but not polars again. With no warm cache the test builds everything."""
-    warm_root = Path(os.environ.get("HUNTRS_CACHE_DIR", Path.home() / ".cache" / "huntrs"))
+def _make_preload_cache_stale() -> None:
+    """Turns the session's preload cache into one that needs building: no `preload.ok`
+    and no compiled huntrs crates, as after installing a new huntrs version. The
+    third-party dependencies stay built (polars alone takes tens of minutes on two
+    cores); a truly empty cache is what `huntrs install` in conftest builds on a fresh
+    machine. The kernel under test rebuilds the crates, so the cache ends up whole."""
+    root = Path(os.environ.get("HUNTRS_CACHE_DIR", Path.home() / ".cache" / "huntrs"))
     warm = sorted(
-        (p for p in warm_root.glob("v*") if (p / "preload.ok").is_file() and (p / "target").is_dir()),
+        (p for p in root.glob("v*") if (p / "preload.ok").is_file() and (p / "target").is_dir()),
         key=lambda p: (p / "preload.ok").stat().st_mtime,
     )
-    if not warm:
-        return
-    target = cold_root / warm[-1].name / "target"
-    shutil.copytree(warm[-1] / "target", target, symlinks=True)
+    assert warm, f"no built preload cache under {root}; conftest's install should have made one"
+    cache = warm[-1]
+    (cache / "preload.ok").unlink()
     ours = re.compile(r"^(lib)?(%s)-[0-9a-f]{16}(\.|$)" % "|".join(PRELOADED))
-    for path in sorted(target.rglob("*"), reverse=True):
+    for path in sorted((cache / "target").rglob("*"), reverse=True):
         if ours.match(path.name) and path.exists():
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
-def test_first_start_on_a_cold_cache_shows_build_progress(tmp_path):
-    """With an empty preload cache the first cell waits for the preloaded crates to
-    compile, and shows that happening instead of hanging silently."""
+def test_first_start_on_a_stale_cache_shows_build_progress():
+    """When the preload cache needs building, the first cell waits for the preloaded
+    crates to compile, and shows that happening instead of hanging silently."""
+    _make_preload_cache_stale()
     km = KernelManager(kernel_name=KERNEL_NAME)
-    _seed_from_warm_cache(tmp_path / "cache")
-    env = dict(os.environ, HUNTRS_CACHE_DIR=str(tmp_path / "cache"), HUNTRS_SPARE="0")
+    env = dict(os.environ, HUNTRS_SPARE="0")
     km.start_kernel(env=env)
     kc = km.client()
     kc.start_channels()
