@@ -25,7 +25,7 @@ use polars::prelude::*;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::frame::string_column;
+use crate::frame::{self, string_column};
 use crate::{B64Unpacker, SectoolsError};
 
 const BUILTIN_RULES: &str = include_str!("../rules/cmd_line_rules.json");
@@ -260,17 +260,7 @@ impl CmdRules {
 
 /// Times of a column as UTC milliseconds: datetime columns directly, strings parsed as RFC 3339 or `YYYY-MM-DD HH:MM:SS[.f]`.
 pub(crate) fn times_ms(df: &DataFrame, column: &str) -> Result<Vec<Option<i64>>, SectoolsError> {
-    let col = df
-        .column(column)
-        .map_err(|_| SectoolsError::MissingColumn {
-            column: column.to_string(),
-            available: df
-                .get_column_names()
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+    let col = frame::column(df, column)?;
     match col.dtype() {
         DataType::Datetime(unit, _) => {
             let per_ms = match unit {

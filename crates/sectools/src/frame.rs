@@ -4,12 +4,9 @@ use polars::prelude::*;
 
 use crate::SectoolsError;
 
-/// The named column as strings, or an error naming the column and what the frame has.
-pub(crate) fn string_column<'a>(
-    df: &'a DataFrame,
-    name: &str,
-) -> Result<&'a StringChunked, SectoolsError> {
-    let column = df.column(name).map_err(|_| SectoolsError::MissingColumn {
+/// The named column, or an error naming the column and what the frame has.
+pub(crate) fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column, SectoolsError> {
+    df.column(name).map_err(|_| SectoolsError::MissingColumn {
         column: name.to_string(),
         available: df
             .get_column_names()
@@ -17,7 +14,15 @@ pub(crate) fn string_column<'a>(
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-    })?;
+    })
+}
+
+/// The named column as strings, or an error naming the column (missing, or of another type).
+pub(crate) fn string_column<'a>(
+    df: &'a DataFrame,
+    name: &str,
+) -> Result<&'a StringChunked, SectoolsError> {
+    let column = column(df, name)?;
     column.str().map_err(|_| SectoolsError::ColumnType {
         column: name.to_string(),
         actual: column.dtype().to_string(),

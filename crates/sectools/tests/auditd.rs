@@ -235,7 +235,7 @@ fn msticpy_linux_events_csv() {
     let Some(path) = common::corpus_file("msticpy-testdata/linux_events.csv") else {
         return;
     };
-    let df = data_read_csv(&path);
+    let df = common::read_csv_as_text(&path);
     let log = sectools::auditd_from_df(&df, "AuditdMessage", Some("mssg_id")).expect("parse");
     assert!(
         log.issues.is_empty(),
@@ -258,13 +258,4 @@ fn msticpy_linux_events_csv() {
     let out = log.to_df().expect("frame");
     assert!(out.width() >= 32, "{}", out.width());
     assert!(out.column("Computer").is_ok());
-}
-
-fn data_read_csv(path: &std::path::Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .expect("csv")
 }

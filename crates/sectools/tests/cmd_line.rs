@@ -105,22 +105,13 @@ fn bad_rule_files_name_the_problem() {
     assert!(err.to_string().contains("/nonexistent/rules.json"), "{err}");
 }
 
-fn read_csv(path: &std::path::Path) -> DataFrame {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .expect("csv")
-}
-
 /// msticpy: risky_cmd_line(sudo_data.csv) maps "2019-07-05T18:19:52.873Z" to "/bin/bash".
 #[test]
 fn msticpy_sudo_data() {
     let Some(path) = common::corpus_file("msticpy-testdata/sudo_data.csv") else {
         return;
     };
-    let df = read_csv(&path);
+    let df = common::read_csv_as_text(&path);
     let risky = CmdRules::builtin()
         .risky_cmd_line(&df, "Command", Some("Syslog"))
         .expect("risky");
@@ -153,7 +144,7 @@ fn msticpy_sudo_speed() {
     let Some(path) = common::corpus_file("msticpy-testdata/sudo_data_speed.csv") else {
         return;
     };
-    let df = read_csv(&path);
+    let df = common::read_csv_as_text(&path);
     let ten = sectools::cmd_speed(
         &df,
         "Command",

@@ -757,6 +757,32 @@ impl Run {
         }
     }
 
+    /// Keeps a member that was read within its cap; notes one that was too big or unreadable.
+    fn keep_member(
+        &mut self,
+        reference: &str,
+        name: String,
+        read: std::io::Result<Result<Vec<u8>, ()>>,
+        spent: &mut usize,
+        out: &mut Vec<(String, Vec<u8>)>,
+    ) {
+        match read {
+            Ok(Ok(content)) => {
+                *spent += content.len();
+                out.push((name, content));
+            }
+            Ok(Err(())) => self.over_limit(reference, &name),
+            Err(e) => self.corrupt(reference, format!("member '{name}': {e}")),
+        }
+    }
+
+    fn corrupt(&mut self, reference: &str, message: String) {
+        self.notes.push(B64Note::CorruptArchive {
+            reference: reference.to_string(),
+            message,
+        });
+    }
+
     fn gzip_members(&mut self, bytes: &[u8], reference: &str) -> Vec<(String, Vec<u8>)> {
         let mut decoder = flate2::read::GzDecoder::new(bytes);
         let cap = self.member_cap(bytes.len());
@@ -772,10 +798,7 @@ impl Run {
                 Vec::new()
             }
             Err(e) => {
-                self.notes.push(B64Note::CorruptArchive {
-                    reference: reference.to_string(),
-                    message: e.to_string(),
-                });
+                self.corrupt(reference, e.to_string());
                 Vec::new()
             }
         }
@@ -785,10 +808,7 @@ impl Run {
         let mut archive = match ::zip::ZipArchive::new(Cursor::new(bytes)) {
             Ok(archive) => archive,
             Err(e) => {
-                self.notes.push(B64Note::CorruptArchive {
-                    reference: reference.to_string(),
-                    message: e.to_string(),
-                });
+                self.corrupt(reference, e.to_string());
                 return Vec::new();
             }
         };
@@ -805,10 +825,7 @@ impl Run {
             let mut member = match archive.by_index(index) {
                 Ok(member) => member,
                 Err(e) => {
-                    self.notes.push(B64Note::CorruptArchive {
-                        reference: reference.to_string(),
-                        message: format!("member {}: {e}", index + 1),
-                    });
+                    self.corrupt(reference, format!("member {}: {e}", index + 1));
                     continue;
                 }
             };
@@ -824,17 +841,8 @@ impl Run {
                     .max_total_bytes
                     .saturating_sub(self.total_bytes + spent),
             );
-            match Self::read_capped(&mut member, cap) {
-                Ok(Ok(content)) => {
-                    spent += content.len();
-                    out.push((name, content));
-                }
-                Ok(Err(())) => self.over_limit(reference, &name),
-                Err(e) => self.notes.push(B64Note::CorruptArchive {
-                    reference: reference.to_string(),
-                    message: format!("member '{name}': {e}"),
-                }),
-            }
+            let read = Self::read_capped(&mut member, cap);
+            self.keep_member(reference, name, read, &mut spent, &mut out);
         }
         out
     }
@@ -844,10 +852,7 @@ impl Run {
         let entries = match archive.entries() {
             Ok(entries) => entries,
             Err(e) => {
-                self.notes.push(B64Note::CorruptArchive {
-                    reference: reference.to_string(),
-                    message: e.to_string(),
-                });
+                self.corrupt(reference, e.to_string());
                 return Vec::new();
             }
         };
@@ -864,10 +869,7 @@ impl Run {
             let mut entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    self.notes.push(B64Note::CorruptArchive {
-                        reference: reference.to_string(),
-                        message: e.to_string(),
-                    });
+                    self.corrupt(reference, e.to_string());
                     break;
                 }
             };
@@ -880,17 +882,8 @@ impl Run {
                 .limits
                 .max_total_bytes
                 .saturating_sub(self.total_bytes + spent);
-            match Self::read_capped(&mut entry, cap) {
-                Ok(Ok(content)) => {
-                    spent += content.len();
-                    out.push((name, content));
-                }
-                Ok(Err(())) => self.over_limit(reference, &name),
-                Err(e) => self.notes.push(B64Note::CorruptArchive {
-                    reference: reference.to_string(),
-                    message: format!("member '{name}': {e}"),
-                }),
-            }
+            let read = Self::read_capped(&mut entry, cap);
+            self.keep_member(reference, name, read, &mut spent, &mut out);
         }
         out
     }

@@ -29,3 +29,14 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn read_fixture(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
+
+/// A CSV file with every column read as text, as the corpus tests compare values as written.
+pub fn read_csv_as_text(path: &Path) -> sectools::polars::prelude::DataFrame {
+    use sectools::polars::prelude::*;
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
