@@ -347,6 +347,9 @@ pub struct Kernel {
     sink: Arc<KernelSink>,
     execution_count: usize,
     history: Vec<HistoryItem>,
+    shell: mpsc::UnboundedReceiver<JupyterMessage>,
+    /// Requests queued behind a failed cell, answered "aborted" (stop_on_error).
+    aborted: VecDeque<JupyterMessage>,
 }
 
 /// How the kernel's loops ended.
@@ -372,7 +375,7 @@ pub fn make_sink(channels: &mut KernelChannels) -> Arc<KernelSink> {
 /// Serves shell and control until shutdown or disconnection.
 pub async fn run(channels: KernelChannels, sink: Arc<KernelSink>, engine: EngineHandle) -> Exit {
     let KernelChannels {
-        mut shell,
+        shell,
         mut control,
         out,
         ..
@@ -394,13 +397,14 @@ pub async fn run(channels: KernelChannels, sink: Arc<KernelSink>, engine: Engine
         sink,
         execution_count: 0,
         history: Vec::new(),
+        shell,
+        aborted: VecDeque::new(),
     };
-    let mut backlog: VecDeque<(JupyterMessage, bool)> = VecDeque::new();
     loop {
-        let (request, abort) = match backlog.pop_front() {
-            Some(entry) => entry,
+        let (request, abort) = match kernel.aborted.pop_front() {
+            Some(request) => (request, true),
             None => tokio::select! {
-                request = shell.recv() => match request {
+                request = kernel.shell.recv() => match request {
                     Some(request) => (request, false),
                     None => return Exit::Disconnected,
                 },
@@ -412,22 +416,14 @@ pub async fn run(channels: KernelChannels, sink: Arc<KernelSink>, engine: Engine
             handled = kernel.handle_shell(request, abort) => handled,
             exit = exit_rx.recv() => return exit.unwrap_or(Exit::Disconnected),
         };
-        match handled {
-            ShellResult::Continue => {}
-            ShellResult::AbortQueued => {
-                // stop_on_error: execute requests already sent are answered "aborted".
-                while let Ok(queued) = shell.try_recv() {
-                    backlog.push_back((queued, true));
-                }
-            }
-            ShellResult::Exit(exit) => return exit,
+        if let ShellResult::Exit(exit) = handled {
+            return exit;
         }
     }
 }
 
 enum ShellResult {
     Continue,
-    AbortQueued,
     Exit(Exit),
 }
 
@@ -757,6 +753,14 @@ impl Kernel {
                 ShellResult::Continue
             }
             CellOutcome::Error(error) => {
+                if execute.stop_on_error {
+                    // Collected before the reply goes out: whatever is queued now was
+                    // sent before the client saw the error, so it is aborted; anything
+                    // sent after the reply runs normally.
+                    while let Ok(queued) = self.shell.try_recv() {
+                        self.aborted.push_back(queued);
+                    }
+                }
                 send(
                     &self.out,
                     Route::IoPub,
@@ -777,11 +781,7 @@ impl Kernel {
                                "payload": [], "user_expressions": user_expressions}),
                     ),
                 );
-                if execute.stop_on_error {
-                    ShellResult::AbortQueued
-                } else {
-                    ShellResult::Continue
-                }
+                ShellResult::Continue
             }
         };
         if store_history {

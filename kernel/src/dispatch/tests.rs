@@ -179,6 +179,27 @@ async fn an_error_aborts_queued_cells() {
 }
 
 #[tokio::test]
+async fn a_cell_sent_after_the_error_reply_runs() {
+    let (mut client, _task) = start();
+    let failing = client.shell(ExecuteRequest::new("fail".into()));
+    // The client sees the error reply and sends the next cell before the kernel
+    // has gone idle: that cell was not queued behind the error, so it runs.
+    loop {
+        let out = tokio::time::timeout(Duration::from_secs(5), client.out.recv())
+            .await
+            .expect("kernel answered in time")
+            .expect("channel open");
+        if out.message.header.msg_type == "execute_reply" {
+            break;
+        }
+    }
+    let next = client.shell(ExecuteRequest::new("3".into()));
+    client.until_idle(&failing).await;
+    let messages = client.until_idle(&next).await;
+    assert_eq!(reply(&messages, "execute_reply")["status"], "ok");
+}
+
+#[tokio::test]
 async fn answers_info_completeness_and_history() {
     let (mut client, _task) = start();
     let info = client.shell(KernelInfoRequest {});
