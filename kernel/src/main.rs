@@ -66,6 +66,10 @@ enum Command {
     B64(tools::B64Args),
     /// Group Linux audit records into events and print one JSON object per event.
     Auditd(tools::AuditdArgs),
+    /// Build process trees from process events and print their summary.
+    Proctree(tools::ProctreeArgs),
+    /// Write the sample lab dataset (a fictional organisation's week with a planted intrusion).
+    SampleData(tools::SampleDataArgs),
     /// Run cells for a kernel (started by the kernel itself).
     #[command(hide = true)]
     Engine(worker::EngineArgs),
@@ -115,6 +119,8 @@ fn main() -> anyhow::Result<()> {
         Command::Ioc(args) => tools::ioc(&args),
         Command::B64(args) => tools::b64(&args),
         Command::Auditd(args) => tools::auditd(&args),
+        Command::Proctree(args) => tools::proctree(&args),
+        Command::SampleData(args) => tools::sample_data(&args),
         Command::Engine(args) => {
             let (preload, _session) = select_preload()?;
             worker::run_engine_process(&args, &preload)

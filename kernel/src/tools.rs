@@ -1,4 +1,4 @@
-//! `huntrs ioc | b64 | auditd`: the sectools transforms for shell pipelines.
+//! `huntrs ioc | b64 | auditd | proctree`: the sectools transforms for shell pipelines.
 //!
 //! Text input is read whole (file or stdin) and processed line by line, except
 //! `b64`, which decodes the whole text so blobs wrapped over lines are found. With
@@ -271,4 +271,101 @@ pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
     // The process ends here; freeing a large log piece by piece would only cost time.
     std::mem::forget(log);
     finish(out.flush().map_err(Into::into))
+}
+
+/// `huntrs proctree`.
+#[derive(Debug, clap::Args)]
+pub struct ProctreeArgs {
+    /// Process events: CSV, Parquet or JSON lines (by extension).
+    input: PathBuf,
+    /// A built-in schema (windows-4688, linux-auditd, mde-internal, mde-events, sysmon,
+    /// osquery, hx) or a JSON file mapping process_name, process_id, parent_id,
+    /// time_stamp (and optional roles) to columns. Default: inferred from the columns.
+    #[arg(long)]
+    schema: Option<String>,
+    /// Write the tree (one row per process, with proc_key, parent_key, path, depth,
+    /// IsRoot, IsLeaf, IsBranch, IsInferred) to this `.csv` or `.parquet` file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also print the tree as indented text.
+    #[arg(long)]
+    text: bool,
+}
+
+pub fn proctree(args: &ProctreeArgs) -> anyhow::Result<()> {
+    let schema = match &args.schema {
+        None => None,
+        Some(name) if Path::new(name).is_file() => {
+            let text = std::fs::read_to_string(name)
+                .with_context(|| format!("cannot read schema file {name}"))?;
+            Some(
+                sectools::ProcSchema::from_json(&text)
+                    .with_context(|| format!("schema file {name}"))?,
+            )
+        }
+        Some(name) => Some(sectools::ProcSchema::named(name)?),
+    };
+    let events = data::read_table(&args.input, false)?;
+    let tree = sectools::build_process_tree(&events, schema.as_ref())?;
+    for note in tree.notes() {
+        eprintln!("huntrs proctree: {note}");
+    }
+    let mut out = stdout();
+    let result = (|| -> anyhow::Result<()> {
+        write!(out, "{}", tree.summary())?;
+        if args.text {
+            out.write_all(tree.to_text().as_bytes())?;
+        }
+        Ok(())
+    })();
+    finish(result)?;
+    finish(out.flush().map_err(Into::into))?;
+    if let Some(path) = &args.output {
+        data::write_table(tree.to_df(), path)?;
+    }
+    Ok(())
+}
+
+/// `huntrs sample-data`.
+#[derive(Debug, clap::Args)]
+pub struct SampleDataArgs {
+    /// Folder to write the tables into (created if missing). Default: the shared
+    /// sample-data folder the notebooks use (`$HUNTRS_SAMPLE_DATA` or ~/.cache/huntrs/sample-data/...).
+    dir: Option<PathBuf>,
+    /// Write CSV files instead of Parquet.
+    #[arg(long)]
+    csv: bool,
+    /// Seed of the background activity (the planted intrusion does not change).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Days of activity, ending on the dataset's fixed end date.
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+}
+
+pub fn sample_data(args: &SampleDataArgs) -> anyhow::Result<()> {
+    let options = data::sample::SampleOptions {
+        seed: args.seed,
+        days: args.days,
+        format: if args.csv {
+            data::TableFormat::Csv
+        } else {
+            data::TableFormat::Parquet
+        },
+        ..Default::default()
+    };
+    match &args.dir {
+        Some(dir) => print!("{}", data::sample::generate(dir, &options)?),
+        None if options == data::sample::SampleOptions::default() => {
+            // The notebooks' copy: generated once, then reused.
+            let dir = data::sample::ensure_default()?;
+            println!("sample data in {}", dir.display());
+            for table in data::sample::TABLES {
+                let file = dir.join(data::sample::file_name(table, options.format));
+                println!("  {}", file.display());
+            }
+        }
+        None => bail!("--csv, --seed and --days need a folder: huntrs sample-data DIR ..."),
+    }
+    Ok(())
 }

@@ -17,4 +17,15 @@ pub enum DataError {
         /// What went wrong.
         message: String,
     },
+    /// The sample dataset could not be generated or written; the message names the
+    /// path or option and says why.
+    #[error("sample data: {message}")]
+    SampleData {
+        /// What went wrong.
+        message: String,
+    },
+    /// A table row that cannot become an alert, event or entity; the message names
+    /// the row and what was wrong.
+    #[error("{0}")]
+    Row(String),
 }

@@ -1,4 +1,4 @@
-//! Data access: time ranges and table files (CSV, Parquet, JSON lines) today; the query library, query providers and drivers
+//! Data access: time ranges, table files (CSV, Parquet, JSON lines) and the sample lab dataset ([`sample`]) today; the query library, query providers and drivers
 //! join it (see ARCHITECTURE.md).
 //!
 //! ```
@@ -14,9 +14,13 @@
 pub use chrono;
 pub use error::DataError;
 pub use polars;
+pub use rows::{row_map, security_alerts, security_events};
 pub use table_file::{TableFormat, read_table, write_table};
 pub use time_range::TimeRange;
 
 mod error;
+mod json_lines;
+mod rows;
+pub mod sample;
 mod table_file;
 mod time_range;

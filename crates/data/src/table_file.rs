@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::DataError;
+use crate::json_lines;
 
 /// File formats a table can be stored in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub enum TableFormat {
     Csv,
     /// Apache Parquet.
     Parquet,
+    /// One JSON object per line (`.jsonl`, `.ndjson`).
+    JsonLines,
 }
 
 impl TableFormat {
@@ -27,9 +30,11 @@ impl TableFormat {
         {
             Some("csv") => Ok(TableFormat::Csv),
             Some("parquet" | "pq") => Ok(TableFormat::Parquet),
+            Some("jsonl" | "ndjson") => Ok(TableFormat::JsonLines),
             _ => Err(DataError::TableFile {
                 path: path.display().to_string(),
-                message: "unknown table format; use a .csv or .parquet file name".to_string(),
+                message: "unknown table format; use a .csv, .parquet or .jsonl file name"
+                    .to_string(),
             }),
         }
     }
@@ -42,7 +47,7 @@ fn table_error(path: &Path, error: impl std::fmt::Display) -> DataError {
     }
 }
 
-/// Reads a CSV or Parquet file. With `all_strings`, CSV columns are read as text
+/// Reads a CSV, Parquet or JSON-lines file. With `all_strings`, CSV and JSON-lines columns are read as text
 /// (no type inference), which keeps ids such as `0x3e7` or `00123` as written.
 pub fn read_table(path: impl AsRef<Path>, all_strings: bool) -> Result<DataFrame, DataError> {
     let path = path.as_ref();
@@ -63,10 +68,15 @@ pub fn read_table(path: impl AsRef<Path>, all_strings: bool) -> Result<DataFrame
                 .finish()
                 .map_err(|e| table_error(path, e))
         }
+        TableFormat::JsonLines => {
+            let file = File::open(path).map_err(|e| table_error(path, e))?;
+            json_lines::read(std::io::BufReader::new(file), all_strings)
+                .map_err(|e| table_error(path, e))
+        }
     }
 }
 
-/// Writes a table as CSV or Parquet, by the file's extension. Binary columns cannot
+/// Writes a table as CSV, Parquet or JSON lines, by the file's extension. Binary columns cannot
 /// be CSV text, so they are hex-encoded there.
 pub fn write_table(df: &DataFrame, path: impl AsRef<Path>) -> Result<(), DataError> {
     let path = path.as_ref();
@@ -100,6 +110,9 @@ pub fn write_table(df: &DataFrame, path: impl AsRef<Path>) -> Result<(), DataErr
             .finish(&mut df)
             .map(|_| ())
             .map_err(|e| table_error(path, e)),
+        TableFormat::JsonLines => {
+            json_lines::write(&df, std::io::BufWriter::new(file)).map_err(|e| table_error(path, e))
+        }
     }
 }
 
@@ -109,6 +122,43 @@ mod tests {
 
     fn temp_path(name: &str) -> std::path::PathBuf {
         std::env::temp_dir().join(format!("huntrs-data-{}-{name}", std::process::id()))
+    }
+
+    #[test]
+    fn json_lines_round_trip_with_types() {
+        let path = temp_path("t.jsonl");
+        std::fs::write(
+            &path,
+            "{\"pid\": 4, \"name\": \"System\", \"ok\": true, \"score\": 1}\n\n\
+             {\"pid\": 88, \"name\": \"Registry\", \"score\": 2.5, \"tags\": [\"a\"]}\n",
+        )
+        .expect("write");
+        let df = read_table(&path, false).expect("read");
+        assert_eq!(df.shape(), (2, 5));
+        assert_eq!(df.column("pid").expect("pid").dtype(), &DataType::Int64);
+        assert_eq!(
+            df.column("score").expect("score").dtype(),
+            &DataType::Float64
+        );
+        assert_eq!(df.column("ok").expect("ok").dtype(), &DataType::Boolean);
+        let tags = df.column("tags").expect("tags").str().expect("str").get(1);
+        assert_eq!(tags, Some("[\"a\"]"));
+        let out = temp_path("out.jsonl");
+        write_table(&df, &out).expect("write jsonl");
+        let back = read_table(&out, false).expect("read back");
+        assert!(back.equals_missing(&df), "{back}");
+        let strings = read_table(&path, true).expect("as text");
+        assert_eq!(
+            strings.column("pid").expect("pid").dtype(),
+            &DataType::String
+        );
+        std::fs::write(&path, "{\"a\": 1}\n[1]\n").expect("write");
+        let err = read_table(&path, false)
+            .expect_err("array line")
+            .to_string();
+        assert!(err.contains("line 2: not a JSON object"), "{err}");
+        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(out);
     }
 
     #[test]
@@ -143,7 +193,8 @@ mod tests {
         assert_eq!(err.to_string(), "/nonexistent/x.csv: no such file");
         let err = write_table(&DataFrame::empty(), "out.xlsx").expect_err("format");
         assert!(
-            err.to_string().contains("use a .csv or .parquet file name"),
+            err.to_string()
+                .contains("use a .csv, .parquet or .jsonl file name"),
             "{err}"
         );
     }

@@ -42,6 +42,7 @@ impl Render for Account {
             &[
                 ("Name", self.name.clone()),
                 ("Domain", self.domain.clone().unwrap_or_default()),
+                ("UPNSuffix", self.upn_suffix.clone().unwrap_or_default()),
             ],
         )
     }

@@ -9,7 +9,9 @@
 //!
 //! Workloads (msticpy's bench.py names): `ioc_extract_df_200k` (ioc_lines.txt),
 //! `ioc_extract_src_20k` (ioc_lines.txt, first 20,000 lines), `b64_unpack_df_20k`
-//! (b64_cmdlines.csv), `auditd_big` (auditd_big.log), `auditd_small` (auditd_log.txt).
+//! (b64_cmdlines.csv), `auditd_big` (auditd_big.log), `auditd_small` (auditd_log.txt),
+//! `proctree_win_200k` (proc_events.csv), `proctree_mde_cs1` (mde_proc_cs1.csv),
+//! `proctree_winmin` (winproctree-minimal.csv, msticpy's custom schema).
 //!
 //! As in bench.py: the input is loaded untimed (except auditd, where reading the file
 //! is the API), one warm-up call runs on the whole input, then N timed repetitions.
@@ -32,7 +34,8 @@ type BenchResult<T> = Result<T, Box<dyn Error>>;
 type Call = Box<dyn FnMut() -> BenchResult<Value>>;
 
 const USAGE: &str = "usage: sectools_bench WORKLOAD FILE [--reps N]\n\
-    workloads: ioc_extract_df_200k, ioc_extract_src_20k, b64_unpack_df_20k, auditd_big, auditd_small";
+    workloads: ioc_extract_df_200k, ioc_extract_src_20k, b64_unpack_df_20k, auditd_big, auditd_small,\n\
+    proctree_win_200k, proctree_mde_cs1, proctree_winmin";
 
 /// The types msticpy's `extract_df` looks for by default (all but the two path types).
 const IOC_8_TYPES: &str = "ipv4,ipv6,url,dns,email,md5_hash,sha1_hash,sha256_hash";
@@ -178,6 +181,40 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
                             "read_auditd_file": read_s,
                             "to_df": to_df_s,
                         },
+                    }))
+                }),
+            )
+        }
+        "proctree_win_200k" | "proctree_mde_cs1" | "proctree_winmin" => {
+            // Loaded untimed with type inference, as `huntrs proctree` reads it; times
+            // stay text, so parsing them is part of the timed build (msticpy's
+            // bench.py parses its dates while loading, untimed).
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .try_into_reader_with_file_path(Some(path.into()))?
+                .finish()?;
+            let schema = (workload == "proctree_winmin")
+                .then(|| {
+                    sectools::ProcSchema::from_json(
+                        r#"{"process_name": "ImageFileName", "process_id": "PID", "parent_id": "PPID",
+                            "time_stamp": "CreateTime", "target_logon_id": "TargetLogonId",
+                            "user_id": "SubjectUserSid"}"#,
+                    )
+                })
+                .transpose()?;
+            (
+                if workload == "proctree_win_200k" {
+                    3
+                } else {
+                    5
+                },
+                Box::new(move || {
+                    let tree = sectools::build_process_tree(&df, schema.as_ref())?;
+                    let s = tree.summary();
+                    Ok(json!({
+                        "rows": tree.to_df().height(),
+                        "tree": s,
                     }))
                 }),
             )

@@ -6,6 +6,7 @@
 //! | base64 unpacking | recursive base64, gzip/zip/tar members, file types, hashes | [`B64Unpacker::unpack`] | [`B64Unpacker::unpack_df`] |
 //! | auditd | Linux audit records grouped into events, hex decoded | [`parse_auditd`] | [`auditd_from_df`], [`AuditLog::to_df`] |
 //! | command lines | risky-command rules, command bursts | [`CmdRules::check`] | [`CmdRules::risky_cmd_line`], [`cmd_speed`] |
+//! | process trees | parents, roots, paths from 4688 / Sysmon / auditd / MDE events | – | [`build_process_tree`] |
 //! | refanging | undo `hxxp`, `[.]`, `[at]` | [`refang`] | – |
 //!
 //! Nothing here keeps global state: two calls with the same input give the same output.
@@ -30,6 +31,9 @@ pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
 pub use ioc::{Ioc, IocExtractor, IocScratch, IocType, classify_ip, validate};
 pub use polars;
+pub use proctree::{
+    EventFilter, ProcSchema, ProcessNode, ProcessTree, TreeSummary, build_process_tree,
+};
 pub use refang::refang;
 
 mod auditd;
@@ -39,4 +43,5 @@ mod error;
 mod frame;
 mod ioc;
 pub mod jsonl;
+mod proctree;
 mod refang;

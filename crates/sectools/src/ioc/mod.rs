@@ -250,7 +250,7 @@ impl IocExtractor {
 /// Where an IP address routes: public, private, loopback, link-local, multicast or reserved.
 /// Enrichment only makes sense for public addresses.
 pub fn classify_ip(address: IpAddr) -> IpScope {
-    IpAddress { address }.scope()
+    IpAddress::new(address).scope()
 }
 
 /// [`IocExtractor::validate`] with the default extractor.

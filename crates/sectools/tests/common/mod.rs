@@ -3,10 +3,18 @@
 
 use std::path::{Path, PathBuf};
 
+/// This crate's directory, read when the test runs: a test binary built in one checkout
+/// may be run from another sharing the target directory, so `env!` would point elsewhere.
+pub fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// `../shared/corpus/<rel>` from the project root, or `None` with a message saying the
 /// test is skipped because the shared corpus is absent (a fresh clone).
 pub fn corpus_file(rel: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let root = crate_dir().join("../../../shared/corpus");
     let path = root.join(rel);
     if path.exists() {
         Some(path)
@@ -21,9 +29,7 @@ pub fn corpus_file(rel: &str) -> Option<PathBuf> {
 
 /// A file under this crate's `tests/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join(rel)
+    crate_dir().join("tests").join(rel)
 }
 
 pub fn read_fixture(rel: &str) -> String {

@@ -1,15 +1,89 @@
-use std::net::IpAddr;
+//! [`IpAddress`] with its [`IpScope`], and [`GeoLocation`].
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::EntityError;
+use crate::entity::non_empty;
+use crate::{EntityError, EntityId, EntitySet};
 
-/// An IP address seen in the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct IpAddress {
-    /// The parsed address.
-    pub address: IpAddr,
+entity_struct! {
+    /// An IP address seen in the data: the `ip` entity of Sentinel alerts.
+    pub struct IpAddress {
+        /// The parsed address (required in JSON).
+        address: IpAddr = "Address",
+        /// Where the address is (an inline `Location` object in Sentinel).
+        location: Option<EntityId> = "Location" => GeoLocation,
+        /// Threat intelligence about the address.
+        threat_intelligence: Option<Vec<EntityId>> = "ThreatIntelligence" => ThreatIntelligence,
+    }
+}
+
+entity_struct! {
+    /// Where an IP address is: an IP entity's `Location`, or a `geolocation` entity.
+    #[derive(Default)]
+    pub struct GeoLocation {
+        /// ISO country code (`US`).
+        country_code: Option<String> = "CountryCode",
+        /// Country name as Sentinel writes it.
+        country_name: Option<String> = "CountryName",
+        /// Country or region name as msticpy writes it.
+        country_or_region_name: Option<String> = "CountryOrRegionName",
+        /// State or province.
+        state: Option<String> = "State",
+        /// City.
+        city: Option<String> = "City",
+        /// Longitude in degrees (kept as the JSON number given).
+        longitude: Option<serde_json::Number> = "Longitude",
+        /// Latitude in degrees (kept as the JSON number given).
+        latitude: Option<serde_json::Number> = "Latitude",
+        /// Autonomous system number (a number or a string, as given).
+        asn: Option<serde_json::Value> = "Asn",
+    }
+}
+
+impl IpAddress {
+    /// An IP entity with just an address.
+    pub fn new(address: IpAddr) -> IpAddress {
+        IpAddress {
+            address,
+            location: None,
+            threat_intelligence: None,
+            extra: Default::default(),
+        }
+    }
+
+    pub(crate) fn title(&self, _set: &EntitySet) -> String {
+        self.address.to_string()
+    }
+}
+
+impl Default for IpAddress {
+    /// `0.0.0.0`, for filling in with struct update syntax.
+    fn default() -> Self {
+        IpAddress::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+impl GeoLocation {
+    /// Latitude as a float.
+    pub fn latitude_f64(&self) -> Option<f64> {
+        self.latitude.as_ref().and_then(serde_json::Number::as_f64)
+    }
+
+    /// Longitude as a float.
+    pub fn longitude_f64(&self) -> Option<f64> {
+        self.longitude.as_ref().and_then(serde_json::Number::as_f64)
+    }
+
+    pub(crate) fn title(&self, _set: &EntitySet) -> String {
+        [&self.city, &self.state, &self.country_code]
+            .into_iter()
+            .filter_map(non_empty)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Where an address can be routed, which decides whether enrichment makes sense.
@@ -80,7 +154,7 @@ impl FromStr for IpAddress {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         text.trim()
             .parse::<IpAddr>()
-            .map(|address| IpAddress { address })
+            .map(IpAddress::new)
             .map_err(|_| EntityError::InvalidIp(text.to_owned()))
     }
 }

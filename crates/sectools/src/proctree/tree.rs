@@ -1,0 +1,811 @@
+//! The tree itself: keys, roots, leaves, paths, the output frame, navigation and text.
+//!
+//! Building works on values borrowed from the input columns and on small integer
+//! ids, so a 200k-event table costs few allocations; the strings users see (keys,
+//! paths) are written once, straight into the output frame's columns.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+use std::sync::OnceLock;
+
+use polars::prelude::*;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::input::{KeyTimes, push_digits};
+use super::schema::ProcSchema;
+use crate::SectoolsError;
+
+/// Lower-cased process names, each stored once: keys compare names by id.
+#[derive(Debug, Default)]
+pub(crate) struct Names<'a> {
+    by_raw: FxHashMap<&'a str, u32>,
+    by_lower: FxHashMap<String, u32>,
+    lower: Vec<String>,
+}
+
+impl<'a> Names<'a> {
+    /// The id of `raw`'s lower-case form.
+    pub(crate) fn id(&mut self, raw: &'a str) -> u32 {
+        if let Some(&id) = self.by_raw.get(raw) {
+            return id;
+        }
+        let lower = raw.to_lowercase();
+        let next = self.lower.len() as u32;
+        let id = *self.by_lower.entry(lower.clone()).or_insert(next);
+        if id == next {
+            self.lower.push(lower);
+        }
+        self.by_raw.insert(raw, id);
+        id
+    }
+
+    fn lower(&self, id: u32) -> &str {
+        &self.lower[id as usize]
+    }
+}
+
+/// A process's identity, msticpy's `name|pid|time` key: lower-case name, id, and the
+/// creation time rounded to 10 µs when written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Key<'a> {
+    pub name: u32,
+    pub pid: &'a str,
+    pub time: i64,
+}
+
+impl<'a> Key<'a> {
+    pub(crate) fn new(name: Option<u32>, pid: Option<&'a str>, time: Option<i64>) -> Option<Self> {
+        // Rounded here so that keys equal when written are equal when compared.
+        Some(Key {
+            name: name?,
+            pid: pid?,
+            time: round_10us(time?),
+        })
+    }
+
+    fn write(&self, names: &Names<'_>, times: &mut KeyTimes, out: &mut String) {
+        out.clear();
+        out.push_str(names.lower(self.name));
+        out.push('|');
+        out.push_str(self.pid);
+        out.push('|');
+        times.push(out, self.time);
+    }
+}
+
+/// pandas's `round("10us")`: half to even.
+pub(crate) fn round_10us(ns: i64) -> i64 {
+    const STEP: i64 = 10_000;
+    let (q, r) = (ns.div_euclid(STEP), ns.rem_euclid(STEP));
+    let q = if r > STEP / 2 || (r == STEP / 2 && q % 2 != 0) {
+        q + 1
+    } else {
+        q
+    };
+    q * STEP
+}
+
+/// One process while the tree is built: an input row or an inferred parent.
+#[derive(Debug, Clone)]
+pub(crate) struct Proc<'a> {
+    /// Input row; `None` for an inferred process.
+    pub row: Option<u32>,
+    pub name: Option<&'a str>,
+    pub pid: Option<&'a str>,
+    /// UTC nanoseconds; inferred parents of unknown time are at the epoch.
+    pub time: Option<i64>,
+    pub parent_name: Option<&'a str>,
+    pub parent_id: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub key: Option<Key<'a>>,
+    pub parent_key: Option<Key<'a>>,
+}
+
+/// Counts over a tree, named as msticpy's `get_summary_info` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TreeSummary {
+    /// Processes, inferred parents included.
+    pub processes: usize,
+    /// Processes without a parent.
+    pub root_processes: usize,
+    /// Processes without children.
+    pub leaf_processes: usize,
+    /// Processes with a parent and children.
+    pub branch_processes: usize,
+    /// Roots without children.
+    pub isolated_processes: usize,
+    /// Processes on the longest root-to-leaf path.
+    pub largest_tree_depth: usize,
+}
+
+impl TreeSummary {
+    /// `(name, value)` pairs in msticpy's order.
+    pub fn fields(&self) -> [(&'static str, usize); 6] {
+        [
+            ("Processes", self.processes),
+            ("RootProcesses", self.root_processes),
+            ("LeafProcesses", self.leaf_processes),
+            ("BranchProcesses", self.branch_processes),
+            ("IsolatedProcesses", self.isolated_processes),
+            ("LargestTreeDepth", self.largest_tree_depth),
+        ]
+    }
+}
+
+impl fmt::Display for TreeSummary {
+    /// `name: value` lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, value) in self.fields() {
+            writeln!(f, "{name}: {value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Links of one process, by position in tree order.
+#[derive(Debug, Clone)]
+struct Links {
+    parent: Option<u32>,
+    children: std::ops::Range<u32>,
+    depth: u32,
+    source_row: Option<u32>,
+    /// Row of the output frame.
+    frame_row: u32,
+    is_root: bool,
+    is_leaf: bool,
+}
+
+/// Process trees built from process events: see [`build_process_tree`](super::build_process_tree).
+///
+/// Processes are numbered by their position in tree order (each root followed by its
+/// descendants, depth first), which is also the row of [`ProcessTree::to_df`].
+#[derive(Debug, Clone)]
+pub struct ProcessTree {
+    links: Vec<Links>,
+    children: Vec<u32>,
+    frame: DataFrame,
+    columns: Columns,
+    schema: ProcSchema,
+    notes: Vec<String>,
+    by_key: OnceLock<HashMap<String, u32>>,
+}
+
+/// The frame's columns that nodes read, kept to avoid a lookup by name per access.
+#[derive(Debug, Clone)]
+struct Columns {
+    proc_key: StringChunked,
+    parent_key: StringChunked,
+    path: StringChunked,
+    name: StringChunked,
+    pid: StringChunked,
+    host: Option<StringChunked>,
+    cmd_line: Option<StringChunked>,
+    time: Vec<Option<i64>>,
+}
+
+/// A process of a [`ProcessTree`].
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessNode<'t> {
+    tree: &'t ProcessTree,
+    at: usize,
+}
+
+impl<'t> ProcessNode<'t> {
+    fn links(&self) -> &'t Links {
+        &self.tree.links[self.at]
+    }
+
+    fn row(&self) -> usize {
+        self.links().frame_row as usize
+    }
+
+    /// Position in tree order.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
+    /// The node's row in [`ProcessTree::to_df`].
+    pub fn frame_row(&self) -> usize {
+        self.row()
+    }
+
+    /// `name|pid|time` (lower-case name, time rounded to 10 µs), unique in the tree
+    /// (empty when the data lacks the name, id or time).
+    pub fn proc_key(&self) -> &'t str {
+        self.tree
+            .columns
+            .proc_key
+            .get(self.row())
+            .unwrap_or_default()
+    }
+
+    /// The parent's key; `None` for a root.
+    pub fn parent_key(&self) -> Option<&'t str> {
+        self.tree.columns.parent_key.get(self.row())
+    }
+
+    /// Process name or path as the data gives it.
+    pub fn name(&self) -> Option<&'t str> {
+        self.tree.columns.name.get(self.row())
+    }
+
+    /// Process id as text.
+    pub fn pid(&self) -> Option<&'t str> {
+        self.tree.columns.pid.get(self.row())
+    }
+
+    /// Creation time, UTC nanoseconds (the epoch for inferred parents of unknown time).
+    pub fn time(&self) -> Option<i64> {
+        self.tree.columns.time[self.row()]
+    }
+
+    /// Host, when the schema has a host column.
+    pub fn host(&self) -> Option<&'t str> {
+        self.tree
+            .columns
+            .host
+            .as_ref()
+            .and_then(|h| h.get(self.row()))
+    }
+
+    /// Command line, when the schema has one.
+    pub fn cmd_line(&self) -> Option<&'t str> {
+        self.tree
+            .columns
+            .cmd_line
+            .as_ref()
+            .and_then(|c| c.get(self.row()))
+    }
+
+    /// `/`-joined source indexes (zero-padded to five digits) from the root down.
+    pub fn path(&self) -> &'t str {
+        self.tree.columns.path.get(self.row()).unwrap_or_default()
+    }
+
+    /// Processes on the path from the root, this one included.
+    pub fn depth(&self) -> usize {
+        self.links().depth as usize
+    }
+
+    /// Row of the input frame (after filtering to process events); `None` if inferred.
+    pub fn source_row(&self) -> Option<usize> {
+        self.links().source_row.map(|r| r as usize)
+    }
+
+    /// The parent process.
+    pub fn parent(&self) -> Option<ProcessNode<'t>> {
+        self.links().parent.map(|p| self.tree.at(p as usize))
+    }
+
+    /// The direct children, in tree order.
+    pub fn children(&self) -> impl Iterator<Item = ProcessNode<'t>> + 't {
+        let tree = self.tree;
+        let range = self.links().children.clone();
+        tree.children[range.start as usize..range.end as usize]
+            .iter()
+            .map(move |&c| tree.at(c as usize))
+    }
+
+    /// No parent.
+    pub fn is_root(&self) -> bool {
+        self.links().is_root
+    }
+
+    /// No children.
+    pub fn is_leaf(&self) -> bool {
+        self.links().is_leaf
+    }
+
+    /// Neither root nor leaf.
+    pub fn is_branch(&self) -> bool {
+        !self.is_root() && !self.is_leaf()
+    }
+
+    /// Not an input row: a parent the data mentions but does not contain.
+    pub fn is_inferred(&self) -> bool {
+        self.links().source_row.is_none()
+    }
+}
+
+impl ProcessTree {
+    /// Assembles the tree from processes with keys, in msticpy's source order.
+    pub(crate) fn assemble(
+        procs: Vec<Proc<'_>>,
+        names: &Names<'_>,
+        input: &DataFrame,
+        schema: &ProcSchema,
+        notes: Vec<String>,
+    ) -> Result<ProcessTree, SectoolsError> {
+        let has_child: FxHashSet<Key<'_>> = procs.iter().filter_map(|p| p.parent_key).collect();
+        // One process per key, the first seen (a process reported twice is one process).
+        let mut by_key: FxHashMap<Key<'_>, u32> =
+            FxHashMap::with_capacity_and_hasher(procs.len(), Default::default());
+        let mut kept: Vec<u32> = Vec::with_capacity(procs.len());
+        for (i, p) in procs.iter().enumerate() {
+            match p.key {
+                Some(key) => {
+                    if let Entry::Vacant(slot) = by_key.entry(key) {
+                        slot.insert(kept.len() as u32);
+                        kept.push(i as u32);
+                    }
+                }
+                None => kept.push(i as u32),
+            }
+        }
+        let proc_of = |k: usize| &procs[kept[k] as usize];
+        let n = kept.len();
+        let parent_of: Vec<Option<u32>> = (0..n)
+            .map(|k| {
+                proc_of(k)
+                    .parent_key
+                    .and_then(|key| by_key.get(&key).copied())
+            })
+            .collect();
+        // Children in source order, as ranges of one array.
+        let mut counts = vec![0u32; n + 1];
+        for parent in parent_of.iter().flatten() {
+            counts[*parent as usize + 1] += 1;
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let starts = counts.clone();
+        let mut fill = counts;
+        let mut children_src = vec![0u32; starts[n] as usize];
+        for (child, parent) in parent_of.iter().enumerate() {
+            if let Some(parent) = parent {
+                let slot = &mut fill[*parent as usize];
+                children_src[*slot as usize] = child as u32;
+                *slot += 1;
+            }
+        }
+        // Depth first from the roots, in source order. A process unreachable from a
+        // root (a parent cycle) stands alone, as in msticpy.
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        let mut depth = vec![0u32; n];
+        let mut reached = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        for root in (0..n).filter(|&k| proc_of(k).parent_key.is_none()) {
+            stack.push(root as u32);
+            depth[root] = 1;
+            while let Some(node) = stack.pop() {
+                let node = node as usize;
+                if reached[node] {
+                    continue;
+                }
+                reached[node] = true;
+                order.push(node as u32);
+                let kids = &children_src[starts[node] as usize..starts[node + 1] as usize];
+                for &child in kids.iter().rev() {
+                    if !reached[child as usize] {
+                        depth[child as usize] = depth[node] + 1;
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+        for k in 0..n {
+            if !reached[k] {
+                depth[k] = 1;
+                order.push(k as u32);
+            }
+        }
+        let mut position = vec![0u32; n];
+        for (pos, &k) in order.iter().enumerate() {
+            position[k as usize] = pos as u32;
+        }
+        let mut links = Vec::with_capacity(n);
+        let mut children = Vec::with_capacity(children_src.len());
+        for &k in &order {
+            let k = k as usize;
+            let p = proc_of(k);
+            let start = children.len() as u32;
+            if reached[k] {
+                children.extend(
+                    children_src[starts[k] as usize..starts[k + 1] as usize]
+                        .iter()
+                        .map(|&c| position[c as usize]),
+                );
+            }
+            links.push(Links {
+                parent: parent_of[k]
+                    .filter(|_| reached[k])
+                    .map(|p| position[p as usize]),
+                children: start..children.len() as u32,
+                depth: depth[k],
+                source_row: p.row,
+                frame_row: 0,
+                is_root: p.parent_key.is_none(),
+                is_leaf: !p.key.is_some_and(|key| has_child.contains(&key)),
+            });
+        }
+        let ordered: Vec<&Proc<'_>> = order.iter().map(|&k| proc_of(k as usize)).collect();
+        let source_index: Vec<u32> = order.iter().map(|&k| kept[k as usize]).collect();
+        let (frame, columns) = frame(&ordered, &mut links, &source_index, names, input, schema)?;
+        Ok(ProcessTree {
+            links,
+            children,
+            frame,
+            columns,
+            schema: schema.clone(),
+            notes,
+            by_key: OnceLock::new(),
+        })
+    }
+
+    fn at(&self, at: usize) -> ProcessNode<'_> {
+        ProcessNode { tree: self, at }
+    }
+
+    /// Number of processes.
+    pub fn len(&self) -> usize {
+        self.links.len()
+    }
+
+    /// No processes.
+    pub fn is_empty(&self) -> bool {
+        self.links.is_empty()
+    }
+
+    /// The schema the tree was built with (inferred or given).
+    pub fn schema(&self) -> &ProcSchema {
+        &self.schema
+    }
+
+    /// What was ignored while building: schema columns the data lacks.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Every process in tree order: each root followed by its descendants, depth first.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = ProcessNode<'_>> + '_ {
+        (0..self.links.len()).map(|at| self.at(at))
+    }
+
+    /// The process at a position in tree order.
+    pub fn get(&self, position: usize) -> Option<ProcessNode<'_>> {
+        (position < self.links.len()).then(|| self.at(position))
+    }
+
+    /// The process with this key.
+    pub fn node(&self, proc_key: &str) -> Option<ProcessNode<'_>> {
+        let index = self.by_key.get_or_init(|| {
+            self.nodes()
+                .filter(|n| !n.proc_key().is_empty())
+                .map(|n| (n.proc_key().to_string(), n.at as u32))
+                .collect()
+        });
+        index.get(proc_key).map(|&at| self.at(at as usize))
+    }
+
+    fn find(&self, proc_key: &str) -> Result<ProcessNode<'_>, SectoolsError> {
+        self.node(proc_key).ok_or_else(|| {
+            SectoolsError::InvalidInput(format!(
+                "no process with key '{proc_key}' in this tree (keys look like name|pid|YYYY-MM-DD HH:MM:SS.ffffff)"
+            ))
+        })
+    }
+
+    /// The root processes.
+    pub fn roots(&self) -> impl Iterator<Item = ProcessNode<'_>> + '_ {
+        self.nodes().filter(|n| n.is_root())
+    }
+
+    /// The parent of a process (`None` for a root).
+    pub fn parent(&self, proc_key: &str) -> Result<Option<ProcessNode<'_>>, SectoolsError> {
+        Ok(self.find(proc_key)?.parent())
+    }
+
+    /// The direct children of a process.
+    pub fn children(&self, proc_key: &str) -> Result<Vec<ProcessNode<'_>>, SectoolsError> {
+        Ok(self.find(proc_key)?.children().collect())
+    }
+
+    /// Every process below this one, in tree order.
+    pub fn descendants(&self, proc_key: &str) -> Result<Vec<ProcessNode<'_>>, SectoolsError> {
+        let node = self.find(proc_key)?;
+        // Tree order puts a subtree right after its root.
+        let depth = node.depth();
+        Ok(self
+            .nodes()
+            .skip(node.at + 1)
+            .take_while(|n| n.depth() > depth)
+            .collect())
+    }
+
+    /// The processes from the root down to this one (itself included, last).
+    pub fn ancestors(&self, proc_key: &str) -> Result<Vec<ProcessNode<'_>>, SectoolsError> {
+        let mut at = Some(self.find(proc_key)?);
+        let mut chain = Vec::new();
+        while let Some(node) = at {
+            chain.push(node);
+            at = node.parent();
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+
+    /// Counts as msticpy's `get_summary_info` gives them.
+    pub fn summary(&self) -> TreeSummary {
+        let count = |f: fn(&Links) -> bool| self.links.iter().filter(|l| f(l)).count();
+        TreeSummary {
+            processes: self.links.len(),
+            root_processes: count(|l| l.is_root),
+            leaf_processes: count(|l| l.is_leaf),
+            branch_processes: count(|l| !l.is_root && !l.is_leaf),
+            isolated_processes: count(|l| l.is_root && l.is_leaf),
+            largest_tree_depth: self
+                .links
+                .iter()
+                .map(|l| l.depth as usize)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// One row per process: the input's rows in input order, then the inferred
+    /// parents (whose input columns are empty except name, id, parent id, parent name
+    /// and host), with `proc_key`, `parent_key`, `source_index`, `parent_index`,
+    /// `path`, `depth`, `IsRoot`, `IsLeaf`, `IsBranch` and `IsInferred` added. Sorting
+    /// by `path` gives tree order (msticpy's row order). The input's rows are not
+    /// copied unless the same process was reported twice.
+    pub fn to_df(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The tree frame, without copying.
+    pub fn into_df(self) -> DataFrame {
+        self.frame
+    }
+
+    /// The tree as indented text, one block per process: name and PID, time, and the
+    /// command line when known (msticpy's `tree_to_text` layout, unwrapped).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for node in self.nodes() {
+            let level = node.depth().saturating_sub(1);
+            let header = if level == 0 {
+                "+ ".to_string()
+            } else {
+                format!("{}+-- ", "   ".repeat(level))
+            };
+            let indent = " ".repeat(header.len() + 1);
+            out.push_str(&format!(
+                "{header} Process: {}  PID: {}\n",
+                node.name().unwrap_or("?"),
+                node.pid().unwrap_or("?")
+            ));
+            let time = node.time().map(format_time).unwrap_or_else(|| "?".into());
+            out.push_str(&format!("{indent}Time: {time}\n"));
+            if let Some(cmd) = node.cmd_line() {
+                out.push_str(&format!("{indent}Cmdline: {cmd}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn format_time(ns: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns)
+        .format("%Y-%m-%d %H:%M:%S%.f")
+        .to_string()
+}
+
+/// Text column from borrowed values.
+fn text<'s>(
+    name: &str,
+    values: impl Iterator<Item = Option<&'s str>>,
+    len: usize,
+) -> StringChunked {
+    let mut builder = StringChunkedBuilder::new(name.into(), len);
+    for value in values {
+        builder.append_option(value);
+    }
+    builder.finish()
+}
+
+/// Rows for inferred processes, shaped like the input: the schema's name, id, parent
+/// id, parent name and host columns hold what the children say; the rest are empty.
+fn inferred_rows(
+    inferred: &[&Proc<'_>],
+    input: &DataFrame,
+    schema: &ProcSchema,
+) -> Result<DataFrame, SectoolsError> {
+    let m = inferred.len();
+    let role = |p: &Proc<'_>, column: &str| -> Option<String> {
+        let value = if column == schema.process_name {
+            p.name
+        } else if column == schema.process_id {
+            p.pid
+        } else if column == schema.parent_id {
+            p.parent_id
+        } else if Some(column) == schema.parent_name.as_deref() {
+            p.parent_name
+        } else if Some(column) == schema.host_name.as_deref() {
+            p.host
+        } else {
+            return None;
+        };
+        value.map(str::to_string)
+    };
+    let columns = input
+        .columns()
+        .iter()
+        .map(|col| {
+            let name = col.name().as_str();
+            let values: Vec<Option<String>> = inferred.iter().map(|p| role(p, name)).collect();
+            if values.iter().any(Option::is_some) {
+                Column::new(name.into(), values).cast(col.dtype())
+            } else {
+                Ok(Column::full_null(name.into(), m, col.dtype()))
+            }
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    Ok(DataFrame::new(m, columns)?)
+}
+
+/// The output frame: the input's rows, then the inferred ones, with the tree's columns.
+/// Sets each node's `frame_row`.
+fn frame(
+    procs: &[&Proc<'_>],
+    links: &mut [Links],
+    source_index: &[u32],
+    names: &Names<'_>,
+    input: &DataFrame,
+    schema: &ProcSchema,
+) -> Result<(DataFrame, Columns), SectoolsError> {
+    let n = procs.len();
+    // Frame order: input rows by row number, then inferred processes in tree order.
+    let mut by_frame: Vec<u32> = (0..n as u32)
+        .filter(|&at| procs[at as usize].row.is_some())
+        .collect();
+    by_frame.sort_unstable_by_key(|&at| procs[at as usize].row);
+    let real = by_frame.len();
+    by_frame.extend((0..n as u32).filter(|&at| procs[at as usize].row.is_none()));
+    for (row, &at) in by_frame.iter().enumerate() {
+        links[at as usize].frame_row = row as u32;
+    }
+    let rows: Vec<IdxSize> = by_frame[..real]
+        .iter()
+        .filter_map(|&at| procs[at as usize].row.map(|r| r as IdxSize))
+        .collect();
+    let mut df = if real == input.height() {
+        input.clone()
+    } else {
+        // A process reported twice is one row; gathering from one chunk is the fast path.
+        let mut single = input.clone();
+        single.rechunk_mut();
+        single.take(&IdxCa::from_vec("idx".into(), rows))?
+    };
+    let inferred: Vec<&Proc<'_>> = by_frame[real..]
+        .iter()
+        .map(|&at| procs[at as usize])
+        .collect();
+    df.vstack_mut(&inferred_rows(&inferred, input, schema)?)?;
+    let procs: Vec<&Proc<'_>> = by_frame.iter().map(|&at| procs[at as usize]).collect();
+    let frame_row = |at: u32| links[at as usize].frame_row as usize;
+    let time: Vec<Option<i64>> = procs.iter().map(|p| p.time).collect();
+    df.with_column(
+        Column::new(schema.time_stamp.as_str().into(), &time[..]).cast(&DataType::Datetime(
+            TimeUnit::Nanoseconds,
+            Some(TimeZone::UTC),
+        ))?,
+    )?;
+
+    let mut buf = String::new();
+    let mut times = KeyTimes::default();
+    let mut keys = StringChunkedBuilder::new("proc_key".into(), n);
+    for p in &procs {
+        match p.key {
+            Some(key) => {
+                key.write(names, &mut times, &mut buf);
+                keys.append_value(&buf);
+            }
+            None => keys.append_null(),
+        }
+    }
+    let proc_key = keys.finish();
+    let mut parents = StringChunkedBuilder::new("parent_key".into(), n);
+    for (p, &at) in procs.iter().zip(&by_frame) {
+        match (links[at as usize].parent, p.parent_key) {
+            // A linked parent's key is the one its child names.
+            (Some(parent), _) => parents.append_option(proc_key.get(frame_row(parent))),
+            (None, Some(key)) => {
+                key.write(names, &mut times, &mut buf);
+                parents.append_value(&buf);
+            }
+            (None, None) => parents.append_null(),
+        }
+    }
+    let parent_key = parents.finish();
+
+    // Each process's zero-padded number, then its path as its parent's plus that
+    // number: tree order writes parents first.
+    let mut padded = String::with_capacity(n * 6);
+    let mut padded_at = Vec::with_capacity(n + 1);
+    padded_at.push(0);
+    for &index in source_index {
+        push_digits(&mut padded, i64::from(index), 5);
+        padded_at.push(padded.len());
+    }
+    let pad = |at: usize| &padded[padded_at[at]..padded_at[at + 1]];
+    let mut arena: Vec<u8> = Vec::with_capacity(n * 24);
+    let mut path_at: Vec<(usize, usize)> = Vec::with_capacity(n);
+    for (at, l) in links.iter().enumerate() {
+        let start = arena.len();
+        if let Some(parent) = l.parent {
+            let (s, e) = path_at[parent as usize];
+            arena.extend_from_within(s..e);
+            arena.push(b'/');
+        }
+        arena.extend_from_slice(pad(at).as_bytes());
+        path_at.push((start, arena.len()));
+    }
+    let path = text(
+        "path",
+        by_frame.iter().map(|&at| {
+            let (s, e) = path_at[at as usize];
+            std::str::from_utf8(&arena[s..e]).ok()
+        }),
+        n,
+    );
+    let of_frame = |f: &dyn Fn(&Links) -> bool| {
+        by_frame
+            .iter()
+            .map(|&at| f(&links[at as usize]))
+            .collect::<Vec<_>>()
+    };
+    let added = [
+        proc_key.clone().into_column(),
+        parent_key.clone().into_column(),
+        text(
+            "source_index",
+            by_frame.iter().map(|&at| Some(pad(at as usize))),
+            n,
+        )
+        .into_column(),
+        text(
+            "parent_index",
+            by_frame
+                .iter()
+                .map(|&at| links[at as usize].parent.map(|p| pad(p as usize))),
+            n,
+        )
+        .into_column(),
+        path.clone().into_column(),
+        Column::new(
+            "depth".into(),
+            by_frame
+                .iter()
+                .map(|&at| links[at as usize].depth)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("IsRoot".into(), of_frame(&|l| l.is_root)),
+        Column::new("IsLeaf".into(), of_frame(&|l| l.is_leaf)),
+        Column::new("IsBranch".into(), of_frame(&|l| !l.is_root && !l.is_leaf)),
+        Column::new("IsInferred".into(), of_frame(&|l| l.source_row.is_none())),
+    ];
+    for column in added {
+        df.with_column(column)?;
+    }
+    let text_of = |col: &Option<String>| -> Result<Option<StringChunked>, SectoolsError> {
+        match ProcSchema::present(&df, col) {
+            Some(c) => Ok(Some(super::input::text_column(&df, c)?.str()?.clone())),
+            None => Ok(None),
+        }
+    };
+    let columns = Columns {
+        name: text_of(&Some(schema.process_name.clone()))?.unwrap_or_default(),
+        pid: text_of(&Some(schema.process_id.clone()))?.unwrap_or_default(),
+        host: text_of(&schema.host_name)?,
+        cmd_line: text_of(&schema.cmd_line)?,
+        proc_key,
+        parent_key,
+        path,
+        time,
+    };
+    Ok((df, columns))
+}

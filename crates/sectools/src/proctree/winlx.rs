@@ -1,0 +1,177 @@
+//! Trees from tables where each row is a created process naming its parent's id: Windows
+//! 4688, Sysmon 1, auditd, osquery, HX (msticpy's `proc_tree_build_winlx`).
+//!
+//! A child's parent is the most recent process, at or before the child's time, whose id
+//! is the child's parent id (and, when the schema has parent names, whose name is the
+//! child's parent name). A child with no such process gets an *inferred* parent, built
+//! from what the child says about it, timed at the epoch.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use polars::prelude::*;
+
+use super::input::{cells, text_column, time_values};
+use super::schema::ProcSchema;
+use super::tree::{Key, Names, Proc};
+use crate::SectoolsError;
+
+/// What tells inferred parents apart (msticpy): host, id, the child's logon id, name.
+type InferredId<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, u32);
+
+/// The text columns the builder reads; the processes borrow from them.
+pub(crate) struct Inputs {
+    names: Column,
+    pids: Column,
+    ppids: Column,
+    hosts: Option<Column>,
+    logons: Option<Column>,
+    parent_names: Option<Column>,
+    times: Vec<i64>,
+}
+
+impl Inputs {
+    pub(crate) fn read(df: &DataFrame, schema: &ProcSchema) -> Result<Inputs, SectoolsError> {
+        let times = time_values(df, &schema.time_stamp)?;
+        if let Some(row) = times.iter().position(Option::is_none) {
+            let count = times.iter().filter(|t| t.is_none()).count();
+            return Err(SectoolsError::InvalidInput(format!(
+                "{count} process events have no time in column '{}' (the first is row {row}); \
+                 a process tree orders events by time, so drop or fill those rows",
+                schema.time_stamp
+            )));
+        }
+        let optional = |col: &Option<String>| -> Result<Option<Column>, SectoolsError> {
+            ProcSchema::present(df, col)
+                .map(|c| text_column(df, c))
+                .transpose()
+        };
+        Ok(Inputs {
+            names: text_column(df, &schema.process_name)?,
+            pids: text_column(df, &schema.process_id)?,
+            ppids: text_column(df, &schema.parent_id)?,
+            hosts: optional(&schema.host_name)?,
+            // The logon id tells inferred parents apart, as in msticpy.
+            logons: optional(&schema.logon_id)?,
+            parent_names: optional(&schema.parent_name)?,
+            times: times.into_iter().map(Option::unwrap_or_default).collect(),
+        })
+    }
+}
+
+/// The processes of the frame the inputs came from, plus the inferred parents.
+pub(crate) fn processes<'a>(
+    inputs: &'a Inputs,
+    names: &mut Names<'a>,
+) -> Result<Vec<Proc<'a>>, SectoolsError> {
+    let times = &inputs.times;
+    let n = times.len();
+    let image = cells(&inputs.names)?;
+    let pids = cells(&inputs.pids)?;
+    let ppids = cells(&inputs.ppids)?;
+    let optional = |c: &'a Option<Column>| c.as_ref().map(cells).transpose();
+    let hosts = optional(&inputs.hosts)?;
+    let logons = optional(&inputs.logons)?;
+    // msticpy names an empty parent "unknown" before matching; a missing one (CSV
+    // readers make empty cells null) is just as unknown.
+    let parent_names: Option<Vec<&str>> = optional(&inputs.parent_names)?.map(|v| {
+        v.into_iter()
+            .map(|p| p.filter(|p| !p.is_empty()).unwrap_or("unknown"))
+            .collect()
+    });
+    let name_ids: Vec<Option<u32>> = image.iter().map(|v| v.map(|v| names.id(v))).collect();
+    let parent_ids: Option<Vec<u32>> = parent_names
+        .as_ref()
+        .map(|p| p.iter().map(|v| names.id(v)).collect());
+    let unknown = names.id("unknown");
+
+    // Stable time order; equal times keep input order.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by_key(|&i| times[i as usize]);
+
+    // merge_asof, backward, exact matches allowed: a row's candidates are all rows at or
+    // before its time, the latest winning (later in order on a tie). Without parent
+    // names the name is not part of the match.
+    let mut latest: FxHashMap<(&str, u32), u32> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut parent_of: Vec<Option<u32>> = vec![None; n];
+    let mut start = 0;
+    while start < n {
+        let t = times[order[start] as usize];
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| times[i as usize] == t)
+                .count();
+        for &i in &order[start..end] {
+            let i = i as usize;
+            if let (Some(pid), Some(name)) = (pids[i], name_ids[i]) {
+                let name = if parent_ids.is_some() { name } else { u32::MAX };
+                latest.insert((pid, name), i as u32);
+            }
+        }
+        for &i in &order[start..end] {
+            let i = i as usize;
+            let parent_name = parent_ids.as_ref().map_or(u32::MAX, |p| p[i]);
+            if let Some(ppid) = ppids[i] {
+                parent_of[i] = latest.get(&(ppid, parent_name)).copied();
+            }
+        }
+        start = end;
+    }
+    drop(latest);
+
+    let at = |v: &Option<Vec<Option<&'a str>>>, i: usize| v.as_ref().and_then(|v| v[i]);
+    let mut procs = Vec::with_capacity(n + n / 16);
+    let mut inferred: Vec<Proc<'a>> = Vec::new();
+    let mut inferred_seen: FxHashSet<InferredId<'_>> = FxHashSet::default();
+    for &i in &order {
+        let i = i as usize;
+        let (parent_name, parent_name_id, parent_time) = match (parent_of[i], &parent_names) {
+            (Some(j), Some(p)) => (
+                Some(p[i]),
+                parent_ids.as_ref().map(|p| p[i]),
+                times[j as usize],
+            ),
+            (Some(j), None) => (image[j as usize], name_ids[j as usize], times[j as usize]),
+            (None, Some(p)) => (Some(p[i]), parent_ids.as_ref().map(|p| p[i]), 0),
+            (None, None) => (Some("unknown"), Some(unknown), 0),
+        };
+        let parent_key = Key::new(parent_name_id, ppids[i], Some(parent_time));
+        if parent_of[i].is_none() {
+            // msticpy tells inferred parents apart by host, id, name and the child's
+            // logon id; the one kept per key is the first.
+            let id = (
+                at(&hosts, i),
+                ppids[i],
+                at(&logons, i),
+                parent_name_id.unwrap_or(u32::MAX),
+            );
+            if inferred_seen.insert(id) {
+                inferred.push(Proc {
+                    row: None,
+                    name: parent_name,
+                    pid: ppids[i],
+                    time: Some(0),
+                    parent_name: None,
+                    parent_id: None,
+                    host: at(&hosts, i),
+                    key: parent_key,
+                    parent_key: None,
+                });
+            }
+        }
+        procs.push(Proc {
+            row: Some(i as u32),
+            name: image[i],
+            pid: pids[i],
+            time: Some(times[i]),
+            parent_name,
+            parent_id: ppids[i],
+            host: at(&hosts, i),
+            key: Key::new(name_ids[i], pids[i], Some(times[i])),
+            parent_key,
+        });
+    }
+    procs.extend(inferred);
+    Ok(procs)
+}
