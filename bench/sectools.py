@@ -82,7 +82,16 @@ WORKLOADS = [
     Workload("b64_unpack_df_20k", "b64_cmdlines.csv", ["b64", "--column", "CommandLine", "{input}"], "b64", 200, None),
     Workload("auditd_big", "auditd_big.log", ["auditd", "{input}"], "auditd", 150, None),
     Workload("auditd_small", "auditd_log.txt", ["auditd", "{input}"], "auditd", 150, None),
+    # Process trees, schema inferred (4688 and MDE internal) or msticpy's custom schema.
+    Workload("proctree_win_200k", "proc_events.csv", ["proctree", "{input}"], "proctree", 50, None),
+    Workload("proctree_mde_cs1", "mde_proc_cs1.csv", ["proctree", "{input}"], "proctree", None, None),
+    Workload("proctree_winmin", "winproctree-minimal.csv", ["proctree", "{input}", "--schema", "{winmin_schema}"],
+             "proctree", None, None),
 ]
+
+# msticpy's schema for winproctree-minimal.csv (bench.py's proctree_winmin).
+WINMIN_SCHEMA = {"process_name": "ImageFileName", "process_id": "PID", "parent_id": "PPID",
+                 "time_stamp": "CreateTime", "target_logon_id": "TargetLogonId", "user_id": "SubjectUserSid"}
 
 
 class BenchError(Exception):
@@ -119,6 +128,8 @@ def prepare_inputs(data: Path, tmp: Path) -> dict[str, Path]:
     msticpy takes in memory from ioc_lines.txt and huntrs needs as a file (in tmp)."""
     paths = {w.input: data / w.input for w in WORKLOADS}
     paths["ioc_lines_20k.txt"] = tmp / "ioc_lines_20k.txt"
+    paths["winmin_schema"] = tmp / "winmin_schema.json"
+    paths["winmin_schema"].write_text(json.dumps(WINMIN_SCHEMA))
     with (data / "ioc_lines.txt").open("rb") as src, paths["ioc_lines_20k.txt"].open("wb") as dst:
         for _, line in zip(range(20_000), src):
             dst.write(line)
@@ -184,7 +195,8 @@ def baseline() -> dict:
 
 
 def bench_huntrs(w: Workload, inputs: dict[str, Path], reps: int, out_file: Path) -> dict:
-    argv = [str(HUNTRS_BIN)] + [a.replace("{input}", str(inputs[w.input])) for a in w.args]
+    argv = [str(HUNTRS_BIN)] + [a.replace("{input}", str(inputs[w.input]))
+                                .replace("{winmin_schema}", str(inputs["winmin_schema"])) for a in w.args]
     # The first run is untimed: it warms the page cache and its output is kept for counting.
     runs = run_all(argv, [str(out_file)] + [os.devnull] * reps)[1:]
     return {
@@ -242,6 +254,12 @@ def first_key(obj: dict, keys: tuple[str, ...]):
 
 def count_output(kind: str, path: Path) -> dict:
     """Counts from huntrs's JSON-lines output that line up with msticpy's `summary`."""
+    if kind == "proctree":  # `name: value` summary lines
+        counts = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name, _, value = line.partition(": ")
+            counts[name] = int(value)
+        return {"items": counts.get("Processes", 0), "by_type": counts}
     items = 0
     by = collections.Counter()
     sources = set()
@@ -298,6 +316,8 @@ def load_msticpy(path: Path, name: str) -> dict:
 
 
 def msticpy_count(name: str, summary: dict) -> str:
+    if "Processes" in summary:
+        return f"{summary['Processes']} processes"
     if "result_rows" in summary:
         return f"{summary['result_rows']} rows"
     if "shape" in summary:
@@ -335,6 +355,8 @@ def num(x: float | None, fmt: str) -> str:
 
 def inproc_count(summary: dict) -> str:
     """sectools_bench's summary in the words msticpy_count uses."""
+    if "tree" in summary:
+        return f"{summary['tree']['Processes']} processes"
     if "events" in summary:
         return f"{summary['events']} rows x {summary['columns']} cols, {summary['event_types']} event types"
     if "src_rows" in summary:
@@ -392,6 +414,8 @@ def report(results: dict[str, dict], base: dict) -> None:
             continue
         theirs = ms.get("by_type") or ms.get("by_encoding") or {}
         ours = hs["by_type"]
+        if w.kind == "proctree":  # the whole summary, field by field
+            theirs = {k: v for k, v in ms.items() if isinstance(v, int)}
         if w.kind == "auditd":  # msticpy records only how many event types there are
             per_type = f"{len(ours)}/{ms['event_types']} event types"
         else:
@@ -404,6 +428,13 @@ def report(results: dict[str, dict], base: dict) -> None:
         print("\nmsticpy's auditd rows group records by timestamp alone (its mssg_id drops the serial), and it merges "
               "SYSCALL+EXECVE groups into SYSCALL_EXECVE: 381 rows for auditd_log.txt, where (timestamp, serial) "
               "makes 938 events.")
+    for w in WORKLOADS:
+        r = results.get(w.name)
+        if w.kind == "proctree" and r and "error" not in r and r["msticpy"].get("input_rows"):
+            rows = r["msticpy"]["input_rows"]
+            print(f"\n{w.name}: {rows:,} input rows; huntrs in-process {rows / r['huntrs_inproc']['median_s']:,.0f} "
+                  f"rows/s, CLI (incl. reading the CSV) {rows / r['huntrs']['median_s']:,.0f} rows/s, msticpy "
+                  f"{rows / r['msticpy']['median_s']:,.0f} rows/s")
     for w in WORKLOADS:
         split = results.get(w.name, {}).get("huntrs_inproc", {}).get("summary", {}).get("split_s")
         if split:  # where the in-process time goes (last repetition)

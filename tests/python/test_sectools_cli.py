@@ -1,4 +1,4 @@
-"""`huntrs ioc | b64 | auditd`: the command-line transforms, run as a user runs them."""
+"""`huntrs ioc | b64 | auditd | proctree | sample-data`: the command-line tools, run as a user runs them."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_ioc_table_output(huntrs_bin: Path, tmp_path: Path) -> None:
     assert lines[0] == "line,IoCType,Observable,Original"
     assert "1,ipv4,10.0.0.1,10.0.0.1" in lines
     bad = run(huntrs_bin, "ioc", str(src), "--output", str(tmp_path / "x.xlsx"), ok=False)
-    assert "use a .csv or .parquet file name" in bad.stderr
+    assert "use a .csv, .parquet or .jsonl file name" in bad.stderr
 
 
 def test_missing_input_file_is_a_clear_error(huntrs_bin: Path) -> None:
@@ -109,3 +109,97 @@ def test_auditd_corpus_to_csv(huntrs_bin: Path, tmp_path: Path) -> None:
         rows = list(csv.reader(f))
     assert rows[0][:4] == ["TimeGenerated", "EventType", "AuditId", "RecordTypes"]
     assert len(rows) == 1 + 938, "one row per (timestamp, serial) event"
+
+
+def summary_lines(text: str) -> dict[str, int]:
+    return {k: int(v) for k, v in (line.split(": ", 1) for line in text.splitlines() if ": " in line)}
+
+
+PROCTREE_FIXTURES = FIXTURES / "proctree"
+
+
+def test_proctree_summary_text_and_table(huntrs_bin: Path, tmp_path: Path) -> None:
+    src = PROCTREE_FIXTURES / "win4688_small.csv"
+    out = tmp_path / "tree.parquet"
+    proc = run(huntrs_bin, "proctree", str(src), "--output", str(out), "--text")
+    lines = proc.stdout.splitlines()
+    assert lines[:6] == [
+        "Processes: 15",
+        "RootProcesses: 3",
+        "LeafProcesses: 4",
+        "BranchProcesses: 8",
+        "IsolatedProcesses: 0",
+        "LargestTreeDepth: 6",
+    ]
+    assert any("+--  Process: C:\\Windows\\System32\\whoami.exe  PID: 0x1310" in line for line in lines)
+    assert out.stat().st_size > 0
+    # The written tree reads back through the same tool's table reader: JSON lines too.
+    jl = tmp_path / "tree.jsonl"
+    run(huntrs_bin, "proctree", str(src), "--output", str(jl))
+    rows = json_lines(jl.read_text())
+    assert len(rows) == 15
+    assert sum(r["IsInferred"] for r in rows) == 3
+    assert {r["path"].count("/") + 1 for r in rows} >= {6}
+
+
+def test_proctree_schema_choices_and_errors(huntrs_bin: Path, tmp_path: Path) -> None:
+    src = PROCTREE_FIXTURES / "mde_events_small.csv"
+    assert summary_lines(run(huntrs_bin, "proctree", str(src)).stdout)["Processes"] == 6
+    assert summary_lines(run(huntrs_bin, "proctree", str(src), "--schema", "mde-events").stdout)["LargestTreeDepth"] == 5
+    bad = run(huntrs_bin, "proctree", str(src), "--schema", "windows", ok=False)
+    assert "unknown process schema 'windows'" in bad.stderr and "windows-4688" in bad.stderr
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps({"process_name": "Image", "process_id": "ProcessId",
+                                  "parent_id": "InitiatingProcessId", "time_stamp": "Timestamp"}))
+    bad = run(huntrs_bin, "proctree", str(src), "--schema", str(schema), ok=False)
+    assert "process_name = 'Image'" in bad.stderr and "FileName" in bad.stderr
+    schema.write_text(json.dumps({"process_name": "FileName", "process_id": "ProcessId",
+                                  "parent_id": "InitiatingProcessId", "time_stamp": "Timestamp",
+                                  "host_name": "Hostname"}))
+    ok = run(huntrs_bin, "proctree", str(src), "--schema", str(schema))
+    assert "host_name = 'Hostname' is not in the data" in ok.stderr
+    assert summary_lines(ok.stdout)["Processes"] == 6
+
+
+@pytest.mark.parametrize(
+    "name,schema,expected",
+    [
+        ("mde_proc_cs1.csv", None, [1642, 9, 1177, 456, 0, 16]),
+        ("winproctree-minimal.csv", {"process_name": "ImageFileName", "process_id": "PID", "parent_id": "PPID",
+                                     "time_stamp": "CreateTime"}, [126, 10, 97, 19, 0, 7]),
+    ],
+)
+def test_proctree_matches_msticpy_on_its_fixtures(huntrs_bin: Path, tmp_path: Path, name, schema, expected) -> None:
+    src = CORPUS / name
+    if not src.exists():
+        pytest.skip(f"{src} is absent (../shared/corpus is not part of a fresh clone)")
+    args = ["proctree", str(src)]
+    if schema:
+        (tmp_path / "s.json").write_text(json.dumps(schema))
+        args += ["--schema", str(tmp_path / "s.json")]
+    assert list(summary_lines(run(huntrs_bin, *args).stdout).values()) == expected
+
+
+def test_sample_data_is_written_and_deterministic(huntrs_bin: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    out = run(huntrs_bin, "sample-data", str(first)).stdout
+    run(huntrs_bin, "sample-data", str(second))
+    tables = ["SecurityAlert", "SecurityEvent", "Syslog", "LinuxAudit", "DeviceProcessEvents", "DeviceNetworkEvents",
+              "SigninLogs", "DnsEvents", "CommonSecurityLog", "ThreatIntelligenceIndicator"]
+    for table in tables:
+        assert table in out
+        a, b = first / f"{table}.parquet", second / f"{table}.parquet"
+        assert a.read_bytes() == b.read_bytes(), table
+    # The generated 4688 events make a process tree whose only roots are inferred.
+    proc = run(huntrs_bin, "proctree", str(first / "SecurityEvent.parquet"))
+    counts = summary_lines(proc.stdout)
+    assert counts["Processes"] > 1000 and counts["RootProcesses"] >= 1
+    csv_dir = tmp_path / "csv"
+    run(huntrs_bin, "sample-data", str(csv_dir), "--csv")
+    with (csv_dir / "SecurityAlert.csv").open(newline="") as f:
+        header = next(csv.reader(f))
+    assert "Entities" in header and "SystemAlertId" in header
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    bad = run(huntrs_bin, "sample-data", str(blocker / "sub"), ok=False)
+    assert str(blocker) in bad.stderr

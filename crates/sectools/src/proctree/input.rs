@@ -42,26 +42,66 @@ pub(crate) fn time_values(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>
             let ns = col.cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))?;
             Ok(ns.datetime()?.physical().iter().collect())
         }
-        DataType::String => col
-            .str()?
-            .iter()
-            .enumerate()
-            .map(|(row, value)| match value.map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(text) => parse_time(text).map(Some).ok_or_else(|| {
-                    SectoolsError::InvalidInput(format!(
-                        "column '{name}' row {row}: '{text}' is not a time \
-                         (expected e.g. 2024-03-01 16:52:28.267 or 2024-03-01T16:52:28Z)"
-                    ))
-                }),
-            })
-            .collect(),
+        DataType::String => {
+            // Logs hold many events per day: the date part is converted once per day.
+            let mut day: Option<([u8; 10], i64)> = None;
+            col.str()?
+                .iter()
+                .enumerate()
+                .map(|(row, value)| match value.map(str::trim) {
+                    None | Some("") => Ok(None),
+                    Some(text) => parse_time_cached(text, &mut day).map(Some).ok_or_else(|| {
+                        SectoolsError::InvalidInput(format!(
+                            "column '{name}' row {row}: '{text}' is not a time \
+                             (expected e.g. 2024-03-01 16:52:28.267 or 2024-03-01T16:52:28Z)"
+                        ))
+                    }),
+                })
+                .collect()
+        }
         other => Err(SectoolsError::ColumnType {
             column: name.to_string(),
             actual: other.to_string(),
             expected: "datetime or text".to_string(),
         }),
     }
+}
+
+/// [`parse_time`], reusing the last date's conversion when the date part is the same,
+/// for the common `YYYY-MM-DD HH:MM:SS.mmm` form.
+fn parse_time_cached(text: &str, day: &mut Option<([u8; 10], i64)>) -> Option<i64> {
+    let b = text.as_bytes();
+    let simple = b.len() == 23 && b[10] == b' ' && b[13] == b':' && b[16] == b':' && b[19] == b'.';
+    let Some(date) = b
+        .get(..10)
+        .and_then(|d| <[u8; 10]>::try_from(d).ok())
+        .filter(|_| simple)
+    else {
+        return parse_time(text);
+    };
+    let midnight = match day {
+        Some((d, ns)) if *d == date => *ns,
+        _ => {
+            let ns = parse_time(std::str::from_utf8(&date).ok()?)?;
+            *day = Some((date, ns));
+            ns
+        }
+    };
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        b[range].iter().try_fold(0i64, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (h, m, s, ms) = (
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        digits(20..23)?,
+    );
+    if h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    Some(midnight + ((h * 60 + m) * 60 + s) * 1_000_000_000 + ms * 1_000_000)
 }
 
 /// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.f{1,9}]][Z|±HH[:]MM]` or a bare date, as UTC nanoseconds.
@@ -216,6 +256,21 @@ mod tests {
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
+        // The per-day shortcut agrees with the full parser, and rejects what it rejects.
+        let mut day = None;
+        for text in [
+            "2024-03-01 16:52:28.267",
+            "2024-03-01 23:59:59.999",
+            "2024-03-02 00:00:00.001",
+        ] {
+            assert_eq!(
+                parse_time_cached(text, &mut day),
+                parse_time(text),
+                "{text}"
+            );
+        }
+        assert_eq!(parse_time_cached("2024-03-02 24:00:00.000", &mut day), None);
+        assert_eq!(parse_time_cached("2024-02-30 10:00:00.000", &mut day), None);
     }
 
     #[test]

@@ -659,10 +659,13 @@ fn frame(
 ) -> Result<(DataFrame, Columns), SectoolsError> {
     let n = procs.len();
     // Frame order: input rows by row number, then inferred processes in tree order.
-    let mut by_frame: Vec<u32> = (0..n as u32)
-        .filter(|&at| procs[at as usize].row.is_some())
-        .collect();
-    by_frame.sort_unstable_by_key(|&at| procs[at as usize].row);
+    let mut slot = vec![u32::MAX; input.height()];
+    for (at, p) in procs.iter().enumerate() {
+        if let Some(row) = p.row {
+            slot[row as usize] = at as u32;
+        }
+    }
+    let mut by_frame: Vec<u32> = slot.into_iter().filter(|&at| at != u32::MAX).collect();
     let real = by_frame.len();
     by_frame.extend((0..n as u32).filter(|&at| procs[at as usize].row.is_none()));
     for (row, &at) in by_frame.iter().enumerate() {
