@@ -1,11 +1,13 @@
 //! The preload cache: the workspace crates compiled once per installed version.
 //!
 //! evcxr compiles every dependency of a cell into its work directory. huntrs points
-//! that directory (`EVCXR_TMPDIR`) at a persistent folder keyed by what decides the
-//! compiled artifacts — huntrs version, Cargo.lock, rustc version, the kernel binary
-//! (cargo's rustc wrapper) and the linker — so the expensive build happens once, at
-//! `huntrs install` or the first kernel start, and never again. An edit to a workspace
-//! crate's source only recompiles that crate (cargo tracks path dependencies).
+//! that directory (`EVCXR_TMPDIR`) at a persistent folder keyed by what makes compiled
+//! artifacts incompatible — huntrs version, rustc version, the kernel binary (cargo's
+//! rustc wrapper) and the linker — so the expensive build happens once, at `huntrs
+//! install` or the first kernel start. Cargo.lock is not part of the key: the stamp
+//! records which lock file the cache was built for, and a changed lock (a dependency
+//! added or upgraded) reruns the preload in the same folder, where cargo recompiles
+//! only what changed. An edit to a workspace crate's source only recompiles that crate.
 //!
 //! `<cache>/.cargo/config.toml` (a parent of evcxr's work dir, where cargo looks)
 //! makes dependencies optimised while cells themselves compile at opt-level 0.
@@ -79,6 +81,9 @@ impl Preload {
             return Err(PreloadError::Sources(source_dir.display().to_string()));
         }
         let dir = cache_root().join(cache_key()?);
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        // Cargo's fingerprints hold absolute paths: always reach the cache by the same one.
+        let dir = dir.canonicalize().unwrap_or(dir);
         let preload = Preload { dir, source_dir };
         preload.write_cargo_config()?;
         Ok(preload)
@@ -139,15 +144,15 @@ impl Preload {
         self.dir.join("evcxr-config")
     }
 
-    /// Whether a complete build is already in the cache.
+    /// Whether the cache holds a complete build for this binary's Cargo.lock.
     pub fn is_built(&self) -> bool {
-        self.dir.join(STAMP).is_file()
+        std::fs::read_to_string(self.dir.join(STAMP)).is_ok_and(|stamp| stamp == stamp_text())
     }
 
-    /// Records that the cache holds a complete build.
+    /// Records that the cache holds a complete build for this binary's Cargo.lock.
     pub fn mark_built(&self) -> Result<(), PreloadError> {
         let path = self.dir.join(STAMP);
-        std::fs::write(&path, env!("CARGO_PKG_VERSION")).map_err(io_error(&path))
+        std::fs::write(&path, stamp_text()).map_err(io_error(&path))
     }
 
     fn write_cargo_config(&self) -> Result<(), PreloadError> {
@@ -272,6 +277,12 @@ pub fn cache_root() -> PathBuf {
     home.join(".cache").join("huntrs")
 }
 
+/// The stamp's content: the version and the lock file the build was made for.
+fn stamp_text() -> String {
+    let lock = hex::encode(Sha256::digest(WORKSPACE_LOCK));
+    format!("{} lock {}\n", env!("CARGO_PKG_VERSION"), &lock[..16])
+}
+
 fn cache_key() -> Result<String, PreloadError> {
     let version = rustc(&["-vV"])?;
     let exe = std::env::current_exe().unwrap_or_default();
@@ -281,7 +292,6 @@ fn cache_key() -> Result<String, PreloadError> {
         .unwrap_or("system");
     let mut hash = Sha256::new();
     hash.update(LAYOUT);
-    hash.update(WORKSPACE_LOCK);
     hash.update(&version);
     hash.update(exe.as_os_str().as_encoded_bytes());
     hash.update(linker);

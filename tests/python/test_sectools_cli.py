@@ -158,7 +158,9 @@ def test_proctree_schema_choices_and_errors(huntrs_bin: Path, tmp_path: Path) ->
                                   "host_name": "Hostname"}))
     ok = run(huntrs_bin, "proctree", str(src), "--schema", str(schema))
     assert "host_name = 'Hostname' is not in the data" in ok.stderr
-    assert summary_lines(ok.stdout)["Processes"] == 6
+    # Matched by id and time alone, the initiating process's own parent is unknown:
+    # one inferred parent instead of MDE's parent and grandparent.
+    assert summary_lines(ok.stdout)["Processes"] == 5
 
 
 @pytest.mark.parametrize(
