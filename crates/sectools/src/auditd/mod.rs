@@ -19,7 +19,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::TimeZone as _;
@@ -280,7 +279,7 @@ pub fn auditd_from_df(
 struct Builder {
     log: AuditLog,
     last: Option<(i64, u32, u64)>,
-    index: HashMap<(i64, u32, u64), usize>,
+    index: rustc_hash::FxHashMap<(i64, u32, u64), usize>,
 }
 
 fn issue(line: usize, reason: impl Into<String>, text: &str) -> AuditIssue {
@@ -400,22 +399,10 @@ impl AuditLog {
             if let Some(cmdline) = event.cmdline() {
                 columns.set("cmdline", row, Cow::Owned(cmdline));
             }
-            let mut owner: Vec<(&str, &str)> = Vec::new();
             for record in &event.records {
                 let record_type = record.record_type();
                 for (key, value) in record.fields() {
-                    let first = match owner.iter().find(|(k, _)| *k == key) {
-                        Some((_, t)) => *t,
-                        None => {
-                            owner.push((key, record_type));
-                            record_type
-                        }
-                    };
-                    if first == record_type {
-                        columns.set(key, row, Cow::Borrowed(value));
-                    } else {
-                        columns.set(&format!("{key}_{record_type}"), row, Cow::Borrowed(value));
-                    }
+                    columns.set_field(key, record_type, row, value);
                 }
             }
         }
@@ -470,45 +457,83 @@ impl AuditLog {
 struct SparseColumns<'a> {
     names: Vec<String>,
     cells: Vec<Vec<(usize, Cow<'a, str>)>>,
-    index: HashMap<String, usize>,
+    /// The record type that gave each column its latest cell ("" for metadata).
+    owner: Vec<&'a str>,
+    /// Field names are short and looked up once per field of every record: FxHash.
+    index: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl<'a> SparseColumns<'a> {
-    fn set(&mut self, name: &str, row: usize, value: Cow<'a, str>) {
-        let at = match self.index.get(name) {
+    fn column(&mut self, name: &str) -> usize {
+        match self.index.get(name) {
             Some(&at) => at,
             None => {
                 self.names.push(name.to_string());
                 self.cells.push(Vec::new());
+                self.owner.push("");
                 self.index.insert(name.to_string(), self.names.len() - 1);
                 self.names.len() - 1
             }
-        };
+        }
+    }
+
+    /// A metadata value; the first value for a row wins.
+    fn set(&mut self, name: &str, row: usize, value: Cow<'a, str>) {
+        let at = self.column(name);
         let cells = &mut self.cells[at];
         if cells.last().is_none_or(|(last, _)| *last != row) {
             cells.push((row, value));
+            self.owner[at] = "";
+        }
+    }
+
+    /// A record's field. The first record type to set a name in an event owns it;
+    /// the same name from another record type becomes `name_TYPE`.
+    fn set_field(&mut self, key: &str, record_type: &'a str, row: usize, value: &'a str) {
+        let at = self.column(key);
+        match self.cells[at].last() {
+            Some((last, _)) if *last == row => {
+                let owner = self.owner[at];
+                if !owner.is_empty() && owner != record_type {
+                    self.set(&format!("{key}_{record_type}"), row, Cow::Borrowed(value));
+                }
+            }
+            _ => {
+                self.cells[at].push((row, Cow::Borrowed(value)));
+                self.owner[at] = record_type;
+            }
         }
     }
 }
 
 fn typed_column(name: &str, cells: &[(usize, Cow<'_, str>)], rows: usize) -> Column {
+    // Cells are in row order (one per row at most): gaps are nulls, appended as they
+    // come rather than through a full-length vector per column.
     if INT_FIELDS.contains(&name) {
-        let mut ints: Vec<Option<i64>> = vec![None; rows];
+        let mut ints = PrimitiveChunkedBuilder::<Int64Type>::new(name.into(), rows);
+        let mut next = 0;
         let parsed = cells.iter().all(|(row, value)| {
             let v = match value.as_ref() {
                 "4294967295" | "unset" => Some(-1),
                 v => v.parse::<i64>().ok(),
             };
-            ints[*row] = v;
+            (next..*row).for_each(|_| ints.append_null());
+            ints.append_option(v);
+            next = row + 1;
             v.is_some()
         });
         if parsed {
-            return Column::new(name.into(), ints);
+            (next..rows).for_each(|_| ints.append_null());
+            return ints.finish().into_column();
         }
     }
-    let mut values: Vec<Option<&str>> = vec![None; rows];
+    let mut text = StringChunkedBuilder::new(name.into(), rows);
+    let mut next = 0;
     for (row, value) in cells {
-        values[*row] = Some(value.as_ref());
+        (next..*row).for_each(|_| text.append_null());
+        text.append_value(value.as_ref());
+        next = row + 1;
     }
-    Column::new(name.into(), values)
+    (next..rows).for_each(|_| text.append_null());
+    text.finish().into_column()
 }
