@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use polars::prelude::*;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::input::{KeyTimes, push_digits};
 use super::schema::ProcSchema;
@@ -319,7 +319,6 @@ impl ProcessTree {
         schema: &ProcSchema,
         notes: Vec<String>,
     ) -> Result<ProcessTree, SectoolsError> {
-        let has_child: FxHashSet<Key<'_>> = procs.iter().filter_map(|p| p.parent_key).collect();
         // One process per key, the first seen (a process reported twice is one process).
         let mut by_key: FxHashMap<Key<'_>, u32> =
             FxHashMap::with_capacity_and_hasher(procs.len(), Default::default());
@@ -344,6 +343,19 @@ impl ProcessTree {
                     .and_then(|key| by_key.get(&key).copied())
             })
             .collect();
+        // msticpy: a leaf is a process no row names as parent, duplicates included.
+        let mut has_child = vec![false; n];
+        parent_of
+            .iter()
+            .flatten()
+            .for_each(|&p| has_child[p as usize] = true);
+        if n < procs.len() {
+            for key in procs.iter().filter_map(|p| p.parent_key) {
+                if let Some(&p) = by_key.get(&key) {
+                    has_child[p as usize] = true;
+                }
+            }
+        }
         // Children in source order, as ranges of one array.
         let mut counts = vec![0u32; n + 1];
         for parent in parent_of.iter().flatten() {
@@ -419,7 +431,7 @@ impl ProcessTree {
                 source_row: p.row,
                 frame_row: 0,
                 is_root: p.parent_key.is_none(),
-                is_leaf: !p.key.is_some_and(|key| has_child.contains(&key)),
+                is_leaf: !has_child[k],
             });
         }
         let ordered: Vec<&Proc<'_>> = order.iter().map(|&k| proc_of(k as usize)).collect();
