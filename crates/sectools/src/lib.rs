@@ -7,6 +7,7 @@
 //! | auditd | Linux audit records grouped into events, hex decoded | [`parse_auditd`] | [`auditd_from_df`], [`AuditLog::to_df`] |
 //! | command lines | risky-command rules, command bursts | [`CmdRules::check`] | [`CmdRules::risky_cmd_line`], [`cmd_speed`] |
 //! | process trees | parents, roots, paths from 4688 / Sysmon / auditd / MDE events | – | [`build_process_tree`] |
+//! | event clustering | msticpy's process features (scores, hashes, delimiter counts) | [`eventcluster::delim_hash`] … | [`eventcluster::add_process_features`] |
 //! | refanging | undo `hxxp`, `[.]`, `[at]` | [`refang`] | – |
 //!
 //! Nothing here keeps global state: two calls with the same input give the same output.
@@ -40,6 +41,7 @@ mod auditd;
 mod b64;
 mod cmd_line;
 mod error;
+pub mod eventcluster;
 mod frame;
 mod ioc;
 pub mod jsonl;

@@ -6,26 +6,7 @@ use polars::prelude::*;
 use crate::SectoolsError;
 use crate::frame::column;
 
-/// A column as text: strings as they are, integers in decimal, floats as the integer
-/// they hold (a PID read as `1234.0` is `1234`, as msticpy does), booleans as `true`.
-/// Borrow its values with [`cells`].
-pub(crate) fn text_column(df: &DataFrame, name: &str) -> Result<Column, SectoolsError> {
-    let col = column(df, name)?;
-    Ok(match col.dtype() {
-        DataType::String => col.clone(),
-        DataType::Float32 | DataType::Float64 => {
-            col.cast(&DataType::Int64)?.cast(&DataType::String)?
-        }
-        dtype if dtype.is_integer() || dtype.is_bool() => col.cast(&DataType::String)?,
-        other => {
-            return Err(SectoolsError::ColumnType {
-                column: name.to_string(),
-                actual: other.to_string(),
-                expected: "text or numbers".to_string(),
-            });
-        }
-    })
-}
+pub(crate) use crate::frame::text_column;
 
 /// The values of a [`text_column`], borrowed.
 pub(crate) fn cells(column: &Column) -> Result<Vec<Option<&str>>, SectoolsError> {
