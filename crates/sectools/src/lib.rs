@@ -45,5 +45,5 @@ pub mod eventcluster;
 mod frame;
 mod ioc;
 pub mod jsonl;
-mod proctree;
+pub(crate) mod proctree;
 mod refang;

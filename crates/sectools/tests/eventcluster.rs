@@ -148,3 +148,173 @@ fn features_need_a_process_column_and_guess_the_separator() {
         .collect();
     assert_eq!(lens, [Some(9), Some(0)]);
 }
+
+#[derive(serde::Deserialize)]
+struct Golden {
+    configs: std::collections::BTreeMap<String, Config>,
+}
+
+#[derive(serde::Deserialize)]
+struct Config {
+    labels: Vec<i64>,
+    output_rows: Vec<OutputRow>,
+    max_cluster_size: u32,
+}
+
+#[derive(serde::Deserialize)]
+struct OutputRow {
+    #[serde(rename = "ClusterId")]
+    cluster_id: i64,
+    #[serde(rename = "ClusterSize")]
+    cluster_size: u32,
+    #[serde(rename = "Clustered")]
+    clustered: bool,
+    #[serde(rename = "FirstEventTime")]
+    first: String,
+    #[serde(rename = "LastEventTime")]
+    last: String,
+    src_row: usize,
+}
+
+/// DBSCAN labels for every input row equal scikit-learn's in msticpy's two test
+/// configurations, and the output rows equal msticpy's (except the noise-row times,
+/// which are the row's own here: msticpy gives every noise row the span of all noise).
+#[test]
+fn dbcluster_matches_msticpy_golden() {
+    use sectools::eventcluster::{ClusterOptions, dbcluster_events};
+    let (Some(input), Some(golden)) = (
+        corpus_file("msticpy-testdata/processes_on_host.csv"),
+        corpus_file("golden/eventcluster.json.gz"),
+    ) else {
+        return;
+    };
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&std::fs::read(&golden).unwrap()[..]),
+        &mut json,
+    )
+    .unwrap();
+    let golden: Golden = serde_json::from_slice(&json).unwrap();
+    let events = read_csv_as_text(&input);
+    let features = add_process_features(&events, Some('\\')).unwrap();
+    let configs = [
+        (
+            "A",
+            ["pathScore", "commandlineTokensFull", "isSystemSession"],
+            0.0001,
+        ),
+        (
+            "B",
+            ["pathHash", "commandlineTokensHash", "isSystemSession"],
+            0.001,
+        ),
+    ];
+    for (name, columns, eps) in configs {
+        let want = &golden.configs[name];
+        let mut options = ClusterOptions::new(columns);
+        options.max_cluster_distance = eps;
+        options.time_column = Some("TimeGenerated".into());
+        let out = dbcluster_events(&features, &options).unwrap();
+        assert_eq!(out.labels, want.labels, "config {name}: labels");
+        assert_eq!(
+            out.frame.height(),
+            want.output_rows.len(),
+            "config {name}: rows"
+        );
+        let ids: Vec<Option<i64>> = out
+            .frame
+            .column("ClusterId")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        let sizes: Vec<Option<u32>> = out
+            .frame
+            .column("ClusterSize")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect();
+        let flags: Vec<Option<bool>> = out
+            .frame
+            .column("Clustered")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        let first = out
+            .frame
+            .column("FirstEventTime")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap();
+        let own = out
+            .frame
+            .column("TimeGenerated")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap();
+        let src: Vec<Option<&str>> = out
+            .frame
+            .column("")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .collect();
+        for (i, row) in want.output_rows.iter().enumerate() {
+            assert_eq!(ids[i], Some(row.cluster_id), "config {name} row {i}");
+            assert_eq!(sizes[i], Some(row.cluster_size), "config {name} row {i}");
+            assert_eq!(flags[i], Some(row.clustered), "config {name} row {i}");
+            assert_eq!(
+                src[i],
+                Some(row.src_row.to_string().as_str()),
+                "config {name} row {i}"
+            );
+            let ours = first.str().unwrap().get(i).unwrap().replace(' ', "T");
+            if row.clustered {
+                assert!(
+                    ours.starts_with(&row.first),
+                    "config {name} row {i}: {ours} vs {}",
+                    row.first
+                );
+                assert!(row.first <= row.last);
+            } else {
+                let time = own.str().unwrap().get(i).unwrap().replace(' ', "T");
+                assert_eq!(ours, time, "noise rows keep their own time");
+            }
+        }
+        assert_eq!(
+            sizes.iter().flatten().max().copied(),
+            Some(want.max_cluster_size)
+        );
+    }
+}
+
+#[test]
+fn dbscan_handles_duplicates_borders_and_bad_features() {
+    use sectools::eventcluster::{ClusterOptions, dbcluster_events, dbscan};
+    // Two dense groups (one of 1000 identical points), a border point, and noise.
+    let mut points = vec![vec![0.0, 0.0]; 1000];
+    points.push(vec![0.05, 0.0]); // border of the first group (not core with min 3)
+    points.extend([vec![5.0, 5.0], vec![5.0, 5.05], vec![5.05, 5.0]]);
+    points.push(vec![9.0, -9.0]);
+    let labels = dbscan(&points, 0.1, 3);
+    assert!(labels[..1000].iter().all(|&l| l == 0));
+    assert_eq!(labels[1000], 0);
+    assert_eq!(&labels[1001..1004], &[1, 1, 1]);
+    assert_eq!(labels[1004], -1);
+
+    let events = df! { "a" => [Some(1.0), None] }.unwrap();
+    let err = dbcluster_events(&events, &ClusterOptions::new(["a"]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'a'") && err.contains("row 1"), "{err}");
+    let err = dbcluster_events(&events, &ClusterOptions::new(["b"]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'b' not found"), "{err}");
+}

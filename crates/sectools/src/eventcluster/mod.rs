@@ -2,7 +2,9 @@
 //! algorithm put near-identical events together (msticpy's `eventcluster`).
 //!
 //! The feature functions give msticpy's values exactly (its golden file is the test);
-//! [`add_process_features`] adds them to a frame of Windows 4688-style events.
+//! [`add_process_features`] adds them to a frame of Windows 4688-style events, and
+//! [`dbcluster_events`] clusters events on chosen features with DBSCAN (labels equal
+//! scikit-learn's), returning msticpy's one-row-per-cluster frame.
 //!
 //! ```
 //! use sectools::eventcluster::{char_ord_score, crc32_hash, delim_count, delim_hash, token_count};
@@ -15,9 +17,11 @@
 //! assert_eq!(crc32_hash(cmd), 544_741_437);
 //! ```
 
+pub use dbscan::{ClusterOptions, Clustered, dbcluster_events, dbscan};
 pub use features::{
     add_process_features, char_ord_score, crc32_hash, delim_count, delim_hash, is_delimiter,
     token_count,
 };
 
+mod dbscan;
 mod features;

@@ -9,7 +9,7 @@
 pub use schema::{EventFilter, ProcSchema};
 pub use tree::{ProcessNode, ProcessTree, TreeSummary};
 
-mod input;
+pub(crate) mod input;
 mod mde;
 mod schema;
 mod tree;
