@@ -87,6 +87,17 @@ WORKLOADS = [
     Workload("proctree_mde_cs1", "mde_proc_cs1.csv", ["proctree", "{input}"], "proctree", None, None),
     Workload("proctree_winmin", "winproctree-minimal.csv", ["proctree", "{input}", "--schema", "{winmin_schema}"],
              "proctree", None, None),
+    # Event clustering: features of 100k events, then DBSCAN in msticpy's two test
+    # configurations (the CLI computes the features too; bench.py caches them untimed).
+    Workload("cluster_features_100k", "cluster_events.csv",
+             ["cluster", "{input}", "--process-features", "--features", "pathScore", "--eps", "1e9"],
+             "cluster", None, None),
+    Workload("dbcluster_100k_A", "cluster_events.csv",
+             ["cluster", "{input}", "--process-features", "--features",
+              "pathScore,commandlineTokensFull,isSystemSession", "--eps", "0.0001"], "cluster", None, None),
+    Workload("dbcluster_100k_B", "cluster_events.csv",
+             ["cluster", "{input}", "--process-features", "--features",
+              "pathHash,commandlineTokensHash,isSystemSession", "--eps", "0.001"], "cluster", None, None),
 ]
 
 # msticpy's schema for winproctree-minimal.csv (bench.py's proctree_winmin).
@@ -254,12 +265,12 @@ def first_key(obj: dict, keys: tuple[str, ...]):
 
 def count_output(kind: str, path: Path) -> dict:
     """Counts from huntrs's JSON-lines output that line up with msticpy's `summary`."""
-    if kind == "proctree":  # `name: value` summary lines
+    if kind in ("proctree", "cluster"):  # `name: value` summary lines
         counts = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             name, _, value = line.partition(": ")
             counts[name] = int(value)
-        return {"items": counts.get("Processes", 0), "by_type": counts}
+        return {"items": counts.get("Processes", counts.get("OutputRows", 0)), "by_type": counts}
     items = 0
     by = collections.Counter()
     sources = set()
@@ -318,6 +329,8 @@ def load_msticpy(path: Path, name: str) -> dict:
 def msticpy_count(name: str, summary: dict) -> str:
     if "Processes" in summary:
         return f"{summary['Processes']} processes"
+    if "output_rows" in summary:
+        return f"{summary['output_rows']} rows, {summary['clusters']} clusters, {summary['noise']} noise"
     if "result_rows" in summary:
         return f"{summary['result_rows']} rows"
     if "shape" in summary:
@@ -357,6 +370,8 @@ def inproc_count(summary: dict) -> str:
     """sectools_bench's summary in the words msticpy_count uses."""
     if "tree" in summary:
         return f"{summary['tree']['Processes']} processes"
+    if "clusters" in summary:
+        return f"{summary['rows']} rows, {summary['clusters']} clusters, {summary['noise']} noise"
     if "events" in summary:
         return f"{summary['events']} rows x {summary['columns']} cols, {summary['event_types']} event types"
     if "src_rows" in summary:
@@ -416,6 +431,10 @@ def report(results: dict[str, dict], base: dict) -> None:
         ours = hs["by_type"]
         if w.kind == "proctree":  # the whole summary, field by field
             theirs = {k: v for k, v in ms.items() if isinstance(v, int)}
+        if w.kind == "cluster":
+            theirs = {"OutputRows": ms.get("output_rows"), "Clusters": ms.get("clusters"),
+                      "NoiseRows": ms.get("noise"), "LargestCluster": ms.get("max_cluster")}
+            ours = {k: v for k, v in ours.items() if k in theirs}
         if w.kind == "auditd":  # msticpy records only how many event types there are
             per_type = f"{len(ours)}/{ms['event_types']} event types"
         else:

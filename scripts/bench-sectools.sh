@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sectools benchmark: huntrs's `ioc`, `b64` and `auditd` commands, the same sectools
+# sectools benchmark: huntrs's `ioc`, `b64`, `auditd` and `proctree` commands, the same sectools
 # calls timed in-process, and msticpy 3.0.2 side by side on the same inputs (see
 # bench/sectools.py). Arguments go to
 # sectools.py: --quick (1 repetition), --only a,b, --reps N, --msticpy-results FILE.

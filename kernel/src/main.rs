@@ -68,6 +68,8 @@ enum Command {
     Auditd(tools::AuditdArgs),
     /// Build process trees from process events and print their summary.
     Proctree(tools::ProctreeArgs),
+    /// Cluster events on feature columns with DBSCAN (msticpy's dbcluster_events).
+    Cluster(tools::ClusterArgs),
     /// Write the sample lab dataset (a fictional organisation's week with a planted intrusion).
     SampleData(tools::SampleDataArgs),
     /// Run cells for a kernel (started by the kernel itself).
@@ -121,6 +123,7 @@ fn main() -> anyhow::Result<()> {
         Command::Auditd(args) => tools::auditd(&args),
         Command::Proctree(args) => tools::proctree(&args),
         Command::SampleData(args) => tools::sample_data(&args),
+        Command::Cluster(args) => tools::cluster(&args),
         Command::Engine(args) => {
             let (preload, _session) = select_preload()?;
             worker::run_engine_process(&args, &preload)

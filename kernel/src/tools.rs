@@ -1,4 +1,4 @@
-//! `huntrs ioc | b64 | auditd | proctree`: the sectools transforms for shell pipelines.
+//! `huntrs ioc | b64 | auditd | proctree | cluster | sample-data`: the sectools transforms and the sample data for shell pipelines.
 //!
 //! Text input is read whole (file or stdin) and processed line by line, except
 //! `b64`, which decodes the whole text so blobs wrapped over lines are found. With
@@ -366,6 +366,74 @@ pub fn sample_data(args: &SampleDataArgs) -> anyhow::Result<()> {
             }
         }
         None => bail!("--csv, --seed and --days need a folder: huntrs sample-data DIR ..."),
+    }
+    Ok(())
+}
+
+/// `huntrs cluster`.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Events: CSV, Parquet or JSON lines.
+    input: PathBuf,
+    /// Comma-separated numeric or boolean feature columns, e.g.
+    /// pathScore,commandlineTokensFull,isSystemSession.
+    #[arg(long, value_delimiter = ',', required = true)]
+    features: Vec<String>,
+    /// First add msticpy's process features (pathScore, pathHash, commandlineLen, ...)
+    /// from NewProcessName, CommandLine and SubjectLogonId.
+    #[arg(long)]
+    process_features: bool,
+    /// DBSCAN eps on the normalised features.
+    #[arg(long, default_value_t = 0.01)]
+    eps: f64,
+    /// DBSCAN min_samples.
+    #[arg(long, default_value_t = 2)]
+    min_samples: usize,
+    /// Cluster the raw feature values instead of unit-length rows.
+    #[arg(long)]
+    no_normalize: bool,
+    /// Time column for FirstEventTime/LastEventTime.
+    #[arg(long, default_value = "TimeGenerated")]
+    time_column: String,
+    /// Write the clustered rows (one per cluster, every noise row) to this table file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
+    use sectools::eventcluster::{ClusterOptions, add_process_features, dbcluster_events};
+    let mut events = data::read_table(&args.input, false)?;
+    if args.process_features {
+        events = add_process_features(&events, None)?;
+    }
+    let mut options = ClusterOptions::new(args.features.iter().map(String::as_str));
+    options.max_cluster_distance = args.eps;
+    options.min_cluster_samples = args.min_samples;
+    options.normalize = !args.no_normalize;
+    options.time_column = Some(args.time_column.clone());
+    let result = dbcluster_events(&events, &options)?;
+    let clusters = result
+        .labels
+        .iter()
+        .filter(|&&l| l >= 0)
+        .max()
+        .map_or(0, |m| m + 1);
+    let noise = result.labels.iter().filter(|&&l| l < 0).count();
+    let mut sizes = std::collections::HashMap::new();
+    for &l in result.labels.iter().filter(|&&l| l >= 0) {
+        *sizes.entry(l).or_insert(0usize) += 1;
+    }
+    let mut out = stdout();
+    let text = format!(
+        "Rows: {}\nClusters: {clusters}\nNoiseRows: {noise}\nLargestCluster: {}\nOutputRows: {}\n",
+        result.labels.len(),
+        sizes.values().max().copied().unwrap_or(0),
+        result.frame.height()
+    );
+    finish(out.write_all(text.as_bytes()).map_err(Into::into))?;
+    finish(out.flush().map_err(Into::into))?;
+    if let Some(path) = &args.output {
+        data::write_table(&result.frame, path)?;
     }
     Ok(())
 }

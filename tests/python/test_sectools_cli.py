@@ -205,3 +205,23 @@ def test_sample_data_is_written_and_deterministic(huntrs_bin: Path, tmp_path: Pa
     blocker.write_text("x")
     bad = run(huntrs_bin, "sample-data", str(blocker / "sub"), ok=False)
     assert str(blocker) in bad.stderr
+
+
+def test_cluster_summary_output_and_errors(huntrs_bin: Path, tmp_path: Path) -> None:
+    src = tmp_path / "events.csv"
+    rows = ["TimeGenerated,NewProcessName,CommandLine,SubjectLogonId"]
+    for i in range(20):  # one repeated command, and one odd one out
+        rows.append(f"2024-03-01 10:00:{i:02d}.000,C:\\Windows\\System32\\svchost.exe,svchost.exe -k netsvcs,0x3e7")
+    rows.append("2024-03-01 11:00:00.000,C:\\Users\\bob\\AppData\\x.exe,x.exe --beacon http://203.0.113.9/a,0x5a1")
+    src.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "clusters.jsonl"
+    proc = run(huntrs_bin, "cluster", str(src), "--process-features", "--features",
+               "pathScore,commandlineTokensFull,isSystemSession", "--eps", "0.0001", "-o", str(out))
+    assert summary_lines(proc.stdout) == {"Rows": 21, "Clusters": 1, "NoiseRows": 1, "LargestCluster": 20,
+                                          "OutputRows": 2}
+    clusters = json_lines(out.read_text())
+    assert [(c["ClusterId"], c["ClusterSize"], c["Clustered"]) for c in clusters] == [(-1, 1, False), (0, 20, True)]
+    assert clusters[1]["FirstEventTime"].startswith("2024-03-01T10:00:00")
+    assert clusters[1]["LastEventTime"].startswith("2024-03-01T10:00:19")
+    bad = run(huntrs_bin, "cluster", str(src), "--features", "pathScore", ok=False)
+    assert "'pathScore' not found" in bad.stderr and "NewProcessName" in bad.stderr

@@ -28,4 +28,32 @@ pub enum DataError {
     /// the row and what was wrong.
     #[error("{0}")]
     Row(String),
+    /// A query file that cannot be read or is not a valid msticpy-format query library;
+    /// names the file and, where it applies, the query and parameter.
+    #[error("{}", crate::query::describe(.file, .query.as_deref(), .param.as_deref(), .message))]
+    QueryFile {
+        /// The file (or the name given to `QueryLibrary::from_yaml_str`).
+        file: String,
+        /// The query (source) the problem is in, if any.
+        query: Option<String>,
+        /// The parameter the problem is in, if any.
+        param: Option<String>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A query that cannot be rendered with the values given; names the query and
+    /// the parameter.
+    #[error("{}", crate::query::describe_render(.query, .param.as_deref(), .message))]
+    QueryRender {
+        /// The query, `family.name`.
+        query: String,
+        /// The parameter the problem is in, if any.
+        param: Option<String>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A KQL query that does not parse or uses something outside the supported subset;
+    /// shows the line, column and a caret under the offending text.
+    #[error("KQL: {0}")]
+    Kql(#[from] crate::kql::KqlError),
 }

@@ -14,12 +14,18 @@
 pub use chrono;
 pub use error::DataError;
 pub use polars;
+pub use query::{
+    Dialect, FRAGMENT_PARAMS, FileMetadata, ParamDef, ParamType, ParamValue, QueryDef, QueryFile,
+    QueryLibrary, QueryMacro, canonical_environment,
+};
 pub use rows::{row_map, security_alerts, security_events};
 pub use table_file::{TableFormat, read_table, write_table};
 pub use time_range::TimeRange;
 
 mod error;
 mod json_lines;
+pub mod kql;
+mod query;
 mod rows;
 pub mod sample;
 mod table_file;

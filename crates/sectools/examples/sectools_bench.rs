@@ -35,7 +35,8 @@ type Call = Box<dyn FnMut() -> BenchResult<Value>>;
 
 const USAGE: &str = "usage: sectools_bench WORKLOAD FILE [--reps N]\n\
     workloads: ioc_extract_df_200k, ioc_extract_src_20k, b64_unpack_df_20k, auditd_big, auditd_small,\n\
-    proctree_win_200k, proctree_mde_cs1, proctree_winmin";
+    proctree_win_200k, proctree_mde_cs1, proctree_winmin, cluster_features_100k,\n\
+    dbcluster_100k_A, dbcluster_100k_B";
 
 /// The types msticpy's `extract_df` looks for by default (all but the two path types).
 const IOC_8_TYPES: &str = "ipv4,ipv6,url,dns,email,md5_hash,sha1_hash,sha256_hash";
@@ -215,6 +216,61 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
                     Ok(json!({
                         "rows": tree.to_df().height(),
                         "tree": s,
+                    }))
+                }),
+            )
+        }
+        "cluster_features_100k" => {
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .try_into_reader_with_file_path(Some(path.into()))?
+                .finish()?;
+            (
+                3,
+                Box::new(move || {
+                    let out = sectools::eventcluster::add_process_features(&df, Some('\\'))?;
+                    Ok(json!({"rows": out.height(), "columns": out.width()}))
+                }),
+            )
+        }
+        "dbcluster_100k_A" | "dbcluster_100k_B" => {
+            use sectools::eventcluster::{ClusterOptions, add_process_features, dbcluster_events};
+            // Features are computed untimed, as bench.py caches them.
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .try_into_reader_with_file_path(Some(path.into()))?
+                .finish()?;
+            let features = add_process_features(&df, Some('\\'))?;
+            let (columns, eps) = if workload.ends_with('A') {
+                (
+                    ["pathScore", "commandlineTokensFull", "isSystemSession"],
+                    0.0001,
+                )
+            } else {
+                (
+                    ["pathHash", "commandlineTokensHash", "isSystemSession"],
+                    0.001,
+                )
+            };
+            let mut options = ClusterOptions::new(columns);
+            options.max_cluster_distance = eps;
+            options.time_column = Some("TimeGenerated".into());
+            (
+                3,
+                Box::new(move || {
+                    let out = dbcluster_events(&features, &options)?;
+                    let clusters = out
+                        .labels
+                        .iter()
+                        .filter(|&&l| l >= 0)
+                        .max()
+                        .map_or(0, |m| m + 1);
+                    Ok(json!({
+                        "rows": out.frame.height(),
+                        "clusters": clusters,
+                        "noise": out.labels.iter().filter(|&&l| l < 0).count(),
                     }))
                 }),
             )

@@ -68,6 +68,60 @@ pub fn crc32_hash(value: &str) -> u32 {
     crc.sum()
 }
 
+/// What the features need from one string, in one pass: code-point sum, length in
+/// characters, delimiter count and the CRC32 of the delimiters.
+struct LineStats {
+    ord_sum: i64,
+    chars: i64,
+    delims: i64,
+    delim_crc: u32,
+}
+
+/// ASCII delimiters as a lookup table (the common case); others go through [`is_delimiter`].
+const ASCII_DELIM: [bool; 128] = {
+    let mut table = [false; 128];
+    let delims = b"-\\/.,\"'|&:;%$() \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f";
+    let mut i = 0;
+    while i < delims.len() {
+        table[delims[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+fn line_stats(value: &str, scratch: &mut Vec<u8>) -> LineStats {
+    scratch.clear();
+    let (mut ord_sum, mut chars, mut delims) = (0i64, 0i64, 0i64);
+    if value.is_ascii() {
+        for &b in value.as_bytes() {
+            ord_sum += i64::from(b);
+            if ASCII_DELIM[usize::from(b)] {
+                scratch.push(b);
+            }
+        }
+        chars = value.len() as i64;
+        delims = scratch.len() as i64;
+    } else {
+        let mut buf = [0u8; 4];
+        for c in value.chars() {
+            ord_sum += i64::from(u32::from(c));
+            chars += 1;
+            if is_delimiter(c) {
+                delims += 1;
+                scratch.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(scratch);
+    LineStats {
+        ord_sum,
+        chars,
+        delims,
+        delim_crc: crc.sum(),
+    }
+}
+
 fn log10_or_zero(x: f64) -> f64 {
     if x == 0.0 { 0.0 } else { x.log10() }
 }
@@ -106,7 +160,11 @@ pub fn add_process_features(
             }
         });
         let paths: Vec<&str> = paths.iter().map(Option::unwrap_or_default).collect();
-        let scores: Vec<i64> = paths.iter().map(|p| char_ord_score(p, 1)).collect();
+        let mut scratch = Vec::new();
+        let scores: Vec<i64> = paths
+            .iter()
+            .map(|p| line_stats(p, &mut scratch).ord_sum)
+            .collect();
         out.with_column(Column::new(
             "processName".into(),
             paths
@@ -133,35 +191,22 @@ pub fn add_process_features(
     if has("CommandLine") {
         let lines = string_column(events, "CommandLine")?;
         let lines: Vec<&str> = lines.iter().map(Option::unwrap_or_default).collect();
-        let lens: Vec<i64> = lines.iter().map(|l| l.chars().count() as i64).collect();
+        let mut scratch = Vec::new();
+        let stats: Vec<LineStats> = lines.iter().map(|l| line_stats(l, &mut scratch)).collect();
+        let column = |name: &str, f: fn(&LineStats) -> i64| {
+            Column::new(name.into(), stats.iter().map(f).collect::<Vec<i64>>())
+        };
         out.with_column(Column::new(
             "commandlineLogLen".into(),
-            lens.iter()
-                .map(|&l| log10_or_zero(l as f64))
-                .collect::<Vec<_>>(),
-        ))?;
-        out.with_column(Column::new("commandlineLen".into(), lens))?;
-        out.with_column(Column::new(
-            "commandlineTokensFull".into(),
-            lines
+            stats
                 .iter()
-                .map(|l| delim_count(l) as i64)
+                .map(|s| log10_or_zero(s.chars as f64))
                 .collect::<Vec<_>>(),
         ))?;
-        out.with_column(Column::new(
-            "commandlineScore".into(),
-            lines
-                .iter()
-                .map(|l| char_ord_score(l, 1))
-                .collect::<Vec<_>>(),
-        ))?;
-        out.with_column(Column::new(
-            "commandlineTokensHash".into(),
-            lines
-                .iter()
-                .map(|l| i64::from(delim_hash(l)))
-                .collect::<Vec<_>>(),
-        ))?;
+        out.with_column(column("commandlineLen", |s| s.chars))?;
+        out.with_column(column("commandlineTokensFull", |s| s.delims))?;
+        out.with_column(column("commandlineScore", |s| s.ord_sum))?;
+        out.with_column(column("commandlineTokensHash", |s| i64::from(s.delim_crc)))?;
     }
     if has("SubjectLogonId") {
         // Ids may have been read as numbers (-1): compared as text, as msticpy does.
