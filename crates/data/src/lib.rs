@@ -1,5 +1,15 @@
-//! Data access: time ranges, table files (CSV, Parquet, JSON lines) and the sample lab dataset ([`sample`]) today; the query library, query providers and drivers
-//! join it (see ARCHITECTURE.md).
+//! Data access for hunting.
+//!
+//! | piece | what it does |
+//! |---|---|
+//! | [`QueryLibrary`] | msticpy's YAML query files (and huntrs's own `queries/`), validated, rendered with every value as a safe KQL/SPL literal |
+//! | [`kql`] | a KQL parser to a typed AST with positions (the front end of running queries locally) |
+//! | [`sample`] | the sample lab dataset: a fictional organisation's week with a planted intrusion |
+//! | [`read_table`], [`write_table`] | CSV, Parquet and JSON-lines files |
+//! | [`security_alerts`], [`security_events`] | table rows as typed alerts and events with their entities |
+//! | [`TimeRange`] | query time ranges |
+//!
+//! Query providers and drivers (local and remote) join these (see ARCHITECTURE.md).
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
