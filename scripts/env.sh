@@ -7,3 +7,6 @@ export HUNTRS_ROOT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/huntrs/target}"
 export HUNTRS_VENV="${HUNTRS_VENV:-$HUNTRS_ROOT/.venv}"
 export HUNTRS_BIN="$CARGO_TARGET_DIR/debug/huntrs"
+# The preloaded crates come from this checkout: the binary in the shared build
+# directory may have been built from another clone.
+export HUNTRS_SOURCE_DIR="${HUNTRS_SOURCE_DIR:-$HUNTRS_ROOT}"
