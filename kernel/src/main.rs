@@ -70,6 +70,8 @@ enum Command {
     Proctree(tools::ProctreeArgs),
     /// Cluster events on feature columns with DBSCAN (msticpy's dbcluster_events).
     Cluster(tools::ClusterArgs),
+    /// Run a KQL query over local tables (default: the sample lab dataset).
+    Kql(tools::KqlArgs),
     /// Write the sample lab dataset (a fictional organisation's week with a planted intrusion).
     SampleData(tools::SampleDataArgs),
     /// Run cells for a kernel (started by the kernel itself).
@@ -124,6 +126,7 @@ fn main() -> anyhow::Result<()> {
         Command::Proctree(args) => tools::proctree(&args),
         Command::SampleData(args) => tools::sample_data(&args),
         Command::Cluster(args) => tools::cluster(&args),
+        Command::Kql(args) => tools::kql(&args),
         Command::Engine(args) => {
             let (preload, _session) = select_preload()?;
             worker::run_engine_process(&args, &preload)

@@ -1,4 +1,4 @@
-//! `huntrs ioc | b64 | auditd | proctree | cluster | sample-data`: the sectools transforms and the sample data for shell pipelines.
+//! `huntrs ioc | b64 | auditd | proctree | cluster | sample-data | kql`: the sectools transforms, the sample data and KQL over local tables for shell pipelines.
 //!
 //! Text input is read whole (file or stdin) and processed line by line, except
 //! `b64`, which decodes the whole text so blobs wrapped over lines are found. With
@@ -436,4 +436,61 @@ pub fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         data::write_table(&result.frame, path)?;
     }
     Ok(())
+}
+
+/// Output formats of `huntrs kql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KqlFormat {
+    /// A header row, then one row per line; datetimes in ISO 8601 (UTC).
+    Csv,
+    /// One JSON object per row.
+    Json,
+    /// polars' text table.
+    Table,
+}
+
+/// `huntrs kql`.
+#[derive(Debug, clap::Args)]
+pub struct KqlArgs {
+    /// The KQL query, e.g. 'SecurityEvent | where EventID == 4625 | take 5'.
+    query: String,
+    /// Folder of tables (CSV, Parquet, JSON lines; table name = file stem). Default: the
+    /// sample lab dataset, generated on first use.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    format: KqlFormat,
+    /// The time `now()` and `ago()` count from (ISO 8601); default: the clock.
+    #[arg(long)]
+    now: Option<String>,
+}
+
+pub fn kql(args: &KqlArgs) -> anyhow::Result<()> {
+    let dir = match &args.data {
+        Some(dir) => dir.clone(),
+        None => data::sample::ensure_default()?,
+    };
+    let tables = data::kql::Tables::from_dir(&dir)?;
+    let now = match &args.now {
+        None => None,
+        Some(text) => Some(
+            data::chrono::DateTime::parse_from_rfc3339(text)
+                .with_context(|| {
+                    format!("--now {text}: expected ISO 8601, e.g. 2026-11-01T12:00:00Z")
+                })?
+                .with_timezone(&data::chrono::Utc),
+        ),
+    };
+    let options = data::kql::ExecOptions { now };
+    // The error's Display already shows the position and caret; its source would repeat it.
+    let df = data::kql::run(&args.query, &tables, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = stdout();
+    let result = match args.format {
+        KqlFormat::Csv => data::kql::write_csv(&df, &mut out).map_err(Into::into),
+        KqlFormat::Json => data::kql::write_json_lines(&df, &mut out).map_err(Into::into),
+        KqlFormat::Table => writeln!(out, "{df}").map_err(Into::into),
+    };
+    finish(result)?;
+    finish(out.flush().map_err(Into::into))
 }

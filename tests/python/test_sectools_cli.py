@@ -1,4 +1,4 @@
-"""`huntrs ioc | b64 | auditd | proctree | sample-data`: the command-line tools, run as a user runs them."""
+"""`huntrs ioc | b64 | auditd | proctree | sample-data | cluster | kql`: the command-line tools, run as a user runs them."""
 
 from __future__ import annotations
 
@@ -225,3 +225,30 @@ def test_cluster_summary_output_and_errors(huntrs_bin: Path, tmp_path: Path) -> 
     assert clusters[1]["LastEventTime"].startswith("2024-03-01T10:00:19")
     bad = run(huntrs_bin, "cluster", str(src), "--features", "pathScore", ok=False)
     assert "'pathScore' not found" in bad.stderr and "NewProcessName" in bad.stderr
+
+
+def test_kql_over_a_folder_in_three_formats(huntrs_bin: Path, tmp_path: Path) -> None:
+    (tmp_path / "Logons.csv").write_text(
+        "TimeGenerated,Account,EventID\n"
+        "2024-03-01T10:00:00Z,alice,4625\n"
+        "2024-03-01T10:05:00Z,bob,4625\n"
+        "2024-03-01T11:00:00Z,alice,4625\n"
+        "2024-03-01T12:00:00Z,alice,4624\n"
+    )
+    query = "Logons | where EventID == 4625 | summarize count(), last = max(TimeGenerated) by Account | top 1 by count_"
+    out = run(huntrs_bin, "kql", query, "--data", str(tmp_path)).stdout
+    assert list(csv.reader(out.splitlines())) == [
+        ["Account", "count_", "last"],
+        ["alice", "2", "2024-03-01T11:00:00Z"],
+    ]
+    rows = json_lines(run(huntrs_bin, "kql", query, "--data", str(tmp_path), "--format", "json").stdout)
+    assert rows == [{"Account": "alice", "count_": 2, "last": "2024-03-01T11:00:00Z"}]
+    table = run(huntrs_bin, "kql", query, "--data", str(tmp_path), "--format", "table").stdout
+    assert "alice" in table and "count_" in table
+    recent = run(huntrs_bin, "kql", "Logons | where TimeGenerated > ago(90m) | count", "--data", str(tmp_path),
+                 "--now", "2024-03-01T12:00:00Z").stdout
+    assert recent.splitlines() == ["Count", "2"]
+    bad = run(huntrs_bin, "kql", "Logons | where Acount == 'x'", "--data", str(tmp_path), ok=False)
+    assert "line 1, column 16" in bad.stderr and "'Acount' not found" in bad.stderr and "EventID" in bad.stderr
+    bad = run(huntrs_bin, "kql", "Logons | mv-expand EventID", "--data", str(tmp_path), ok=False)
+    assert "mv-expand: 'EventID' is not a list or dynamic" in bad.stderr

@@ -3,7 +3,7 @@
 //! | piece | what it does |
 //! |---|---|
 //! | [`QueryLibrary`] | msticpy's YAML query files (and huntrs's own `queries/`), validated, rendered with every value as a safe KQL/SPL literal |
-//! | [`kql`] | a KQL parser to a typed AST with positions (the front end of running queries locally) |
+//! | [`kql`] | KQL parsed to a typed AST with positions and run locally over polars tables |
 //! | [`sample`] | the sample lab dataset: a fictional organisation's week with a planted intrusion |
 //! | [`read_table`], [`write_table`] | CSV, Parquet and JSON-lines files |
 //! | [`security_alerts`], [`security_events`] | table rows as typed alerts and events with their entities |

@@ -43,6 +43,7 @@
 mod ast;
 mod display;
 mod error;
+mod exec;
 mod lexer;
 mod parser;
 mod token;
@@ -53,6 +54,7 @@ pub use ast::{
     Query, SCALAR_FUNCTIONS, SortKey, Source, Span, TabularExpr, UnaryOp, Union,
 };
 pub use error::KqlError;
+pub use exec::{ExecOptions, Tables, plan, plan_query, run, write_csv, write_json_lines};
 pub use parser::MAX_DEPTH;
 
 /// Parse a KQL query in the supported subset into its syntax tree.
