@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use polars::prelude::*;
 
 use crate::SectoolsError;
@@ -48,16 +50,21 @@ impl ClusterOptions {
 /// DBSCAN labels (cluster ids from 0, noise -1) for `points` (rows of equal length).
 pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
     // Identical rows: one representative, weighted, at its first index.
-    let mut unique: HashMap<Vec<u64>, usize> = HashMap::new();
+    let mut unique: FxHashMap<Vec<u64>, usize> = FxHashMap::default();
     let mut reps: Vec<(usize, usize)> = Vec::new(); // (first row, weight)
     let mut rep_of = Vec::with_capacity(points.len());
+    let mut bits: Vec<u64> = Vec::new();
     for (row, p) in points.iter().enumerate() {
-        let bits: Vec<u64> = p.iter().map(|x| (x + 0.0).to_bits()).collect();
-        let next = reps.len();
-        let at = *unique.entry(bits).or_insert(next);
-        if at == next {
-            reps.push((row, 0));
-        }
+        bits.clear();
+        bits.extend(p.iter().map(|x| (x + 0.0).to_bits()));
+        let at = match unique.get(&bits[..]) {
+            Some(&at) => at,
+            None => {
+                unique.insert(bits.clone(), reps.len());
+                reps.push((row, 0));
+                reps.len() - 1
+            }
+        };
         reps[at].1 += 1;
         rep_of.push(at);
     }
@@ -66,10 +73,15 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
     } else {
         f64::MIN_POSITIVE
     };
-    let cell = |p: &[f64]| -> Vec<i64> { p.iter().map(|x| (x / eps).floor() as i64).collect() };
-    let mut grid: HashMap<Vec<i64>, Vec<usize>> = HashMap::new();
+    let cell = |p: &[f64], out: &mut Vec<i64>| {
+        out.clear();
+        out.extend(p.iter().map(|x| (x / eps).floor() as i64));
+    };
+    let mut grid: FxHashMap<Vec<i64>, Vec<usize>> = FxHashMap::default();
+    let mut key = Vec::new();
     for (at, &(row, _)) in reps.iter().enumerate() {
-        grid.entry(cell(&points[row])).or_default().push(at);
+        cell(&points[row], &mut key);
+        grid.entry(key.clone()).or_default().push(at);
     }
     let dims = points.first().map_or(0, Vec::len);
     let offsets: Vec<Vec<i64>> = (0..3usize.pow(dims as u32))
@@ -83,13 +95,16 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
                 .collect()
         })
         .collect();
-    let neighbours = |at: usize| -> Vec<usize> {
+    // One key buffer for every lookup: cells are looked up 3^d times per point.
+    let mut base = Vec::new();
+    let mut neighbours = |at: usize| -> Vec<usize> {
         let p = &points[reps[at].0];
-        let base = cell(p);
+        cell(p, &mut base);
         let mut found = Vec::new();
         for off in &offsets {
-            let key: Vec<i64> = base.iter().zip(off).map(|(b, o)| b + o).collect();
-            for &other in grid.get(&key).map_or(&[][..], Vec::as_slice) {
+            key.clear();
+            key.extend(base.iter().zip(off).map(|(b, o)| b + o));
+            for &other in grid.get(&key[..]).map_or(&[][..], Vec::as_slice) {
                 let q = &points[reps[other].0];
                 let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
                 if d2.sqrt() <= eps {
