@@ -97,41 +97,75 @@ pub(crate) fn write(df: &DataFrame, mut out: impl Write) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())
 }
 
-/// A cell as JSON: numbers and booleans as themselves, times as ISO 8601 UTC text.
+/// A cell as JSON, nulls left out (see [`cell_json`]).
 pub(crate) fn json_value(value: &AnyValue<'_>) -> Option<Value> {
-    Some(match value {
-        AnyValue::Null => return None,
+    match cell_json(value) {
+        Value::Null => None,
+        other => Some(other),
+    }
+}
+
+/// A cell as JSON: numbers and booleans as themselves, datetimes as ISO 8601 UTC text,
+/// dates as `YYYY-MM-DD`, durations as KQL timespans (`d.hh:mm:ss`), lists as arrays,
+/// binary as hex; anything else as its display text. One definition for table files,
+/// table rows and query results.
+pub(crate) fn cell_json(v: &AnyValue<'_>) -> Value {
+    match v {
+        AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),
         AnyValue::String(s) => Value::String((*s).to_string()),
         AnyValue::StringOwned(s) => Value::String(s.to_string()),
-        AnyValue::Int8(_)
-        | AnyValue::Int16(_)
-        | AnyValue::Int32(_)
-        | AnyValue::Int64(_)
-        | AnyValue::UInt8(_)
-        | AnyValue::UInt16(_)
-        | AnyValue::UInt32(_)
-        | AnyValue::UInt64(_) => serde_json::from_str(&value.to_string()).ok()?,
-        AnyValue::Float32(f) => serde_json::Number::from_f64(f64::from(*f)).map(Value::Number)?,
-        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map(Value::Number)?,
-        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
-            // Stored as UTC instants (or naive times, read as UTC).
-            let nanos = match unit {
-                TimeUnit::Nanoseconds => *v,
-                TimeUnit::Microseconds => v.saturating_mul(1_000),
-                TimeUnit::Milliseconds => v.saturating_mul(1_000_000),
-            };
-            Value::String(entities::format_time(
-                chrono::DateTime::from_timestamp_nanos(nanos),
-            ))
+        AnyValue::Int8(i) => Value::from(*i),
+        AnyValue::Int16(i) => Value::from(*i),
+        AnyValue::Int32(i) => Value::from(*i),
+        AnyValue::Int64(i) => Value::from(*i),
+        AnyValue::UInt8(i) => Value::from(*i),
+        AnyValue::UInt16(i) => Value::from(*i),
+        AnyValue::UInt32(i) => Value::from(*i),
+        AnyValue::UInt64(i) => Value::from(*i),
+        AnyValue::Float32(f) => {
+            serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
         }
+        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        // Stored as UTC instants (or naive times, read as UTC).
+        AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => Value::String(
+            entities::format_time(chrono::DateTime::from_timestamp_nanos(to_nanos(*t, *unit))),
+        ),
         AnyValue::Date(days) => Value::String(
             chrono::DateTime::from_timestamp(i64::from(*days) * 86_400, 0)
                 .map(|t| t.format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
         ),
+        AnyValue::Duration(d, unit) => Value::String(timespan(to_nanos(*d, *unit))),
+        AnyValue::List(s) => Value::Array(s.iter().map(|v| cell_json(&v)).collect()),
         AnyValue::Binary(b) => Value::String(b.iter().map(|x| format!("{x:02x}")).collect()),
         AnyValue::BinaryOwned(b) => Value::String(b.iter().map(|x| format!("{x:02x}")).collect()),
         other => Value::String(other.to_string()),
-    })
+    }
+}
+
+fn to_nanos(t: i64, unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => t,
+        TimeUnit::Microseconds => t.saturating_mul(1_000),
+        TimeUnit::Milliseconds => t.saturating_mul(1_000_000),
+    }
+}
+
+/// A KQL timespan: `[-][d.]hh:mm:ss[.fffffff]`.
+fn timespan(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let ns = ns.unsigned_abs();
+    let ticks = (ns / 100) % 10_000_000;
+    let secs = ns / 1_000_000_000;
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let mut out = String::from(sign);
+    if d > 0 {
+        out.push_str(&format!("{d}."));
+    }
+    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+    if ticks > 0 {
+        out.push_str(&format!(".{ticks:07}"));
+    }
+    out
 }
