@@ -7,7 +7,8 @@
 # default linker.
 set -euo pipefail
 
-packages=(lld mold)
+# lld/mold link faster; chromium drives the views' browser tests (tests/python/test_views.py).
+packages=(lld mold chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -109,7 +109,7 @@ pub(crate) fn json_value(value: &AnyValue<'_>) -> Option<Value> {
 /// dates as `YYYY-MM-DD`, durations as KQL timespans (`d.hh:mm:ss`), lists as arrays,
 /// binary as hex; anything else as its display text. One definition for table files,
 /// table rows and query results.
-pub(crate) fn cell_json(v: &AnyValue<'_>) -> Value {
+pub fn cell_json(v: &AnyValue<'_>) -> Value {
     match v {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

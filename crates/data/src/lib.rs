@@ -23,6 +23,7 @@
 
 pub use chrono;
 pub use error::DataError;
+pub use json_lines::cell_json;
 pub use polars;
 pub use query::{
     Dialect, FRAGMENT_PARAMS, FileMetadata, ParamDef, ParamType, ParamValue, QueryDef, QueryFile,

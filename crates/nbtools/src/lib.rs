@@ -36,6 +36,7 @@ pub use display::{
 };
 pub use input::{input, input_password};
 pub use mime::MimeBundle;
+pub use view::{View, ViewError};
 
 mod display;
 mod entity_views;
@@ -43,6 +44,8 @@ mod input;
 mod mime;
 pub mod prelude;
 pub mod runtime;
+mod view;
+mod views;
 pub mod wire;
 
 /// Interruption point the kernel inserts into the loops of a cell; see [`runtime`].

@@ -50,3 +50,18 @@ pub(crate) fn text_column(df: &DataFrame, name: &str) -> Result<Column, Sectools
         }
     })
 }
+
+/// A column of times as UTC nanoseconds since the epoch, one entry per row: datetime and
+/// date columns, or text such as `2024-03-01 16:52:28.267` or `2024-03-01T16:52:28Z`.
+/// Empty text is `None`; other text that is not a time is an error naming row and value.
+///
+/// ```
+/// use sectools::polars::prelude::*;
+///
+/// let df = df!("t" => ["2024-03-01T00:00:01Z", ""]).unwrap();
+/// assert_eq!(sectools::time_column_ns(&df, "t").unwrap(), vec![Some(1_709_251_201_000_000_000), None]);
+/// assert!(sectools::time_column_ns(&df, "when").is_err());
+/// ```
+pub fn time_column_ns(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, SectoolsError> {
+    crate::proctree::input::time_values(df, name)
+}

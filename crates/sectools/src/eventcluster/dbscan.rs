@@ -224,7 +224,7 @@ pub fn dbcluster_events(
     // Datetime columns, or text times (parsed as process trees parse them).
     let times: Option<Vec<Option<i64>>> = match options.time_column.as_deref() {
         Some(name) if events.column(name).is_ok() => {
-            Some(crate::proctree::input::time_values(events, name)?)
+            Some(crate::frame::time_column_ns(events, name)?)
         }
         _ => None,
     };
