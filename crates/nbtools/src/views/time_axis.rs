@@ -90,7 +90,7 @@ mod tests {
         assert!(ticks.iter().all(|(t, _)| t % (30 * MIN) == 0));
         let days = super::ticks(start, start + 20 * DAY, 6);
         assert!(days.iter().all(|(_, l)| l.len() == 10), "{days:?}");
-        assert_eq!(super::ticks(5, 5, 6).len(), 0);
+        assert_eq!(super::ticks(5, 5, 6).len(), 1);
         assert_eq!(full(start), "2024-03-01 00:00:01Z");
         assert_eq!(full(start + 267), "2024-03-01 00:00:01.267Z");
     }
