@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, Rust unit and doc tests, then the kernel
-# through real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient).
+# through real Jupyter clients (jupyter_kernel_test, jupyter_client, nbclient),
+# and the views in headless Chromium (Playwright).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$HUNTRS_ROOT"
@@ -23,8 +24,9 @@ cargo test --workspace --quiet
 step "fuzz targets build (run them with cargo fuzz; see crates/sectools/fuzz/README.md)"
 cargo build --quiet -p sectools-fuzz
 
-step "kernel build and preload cache"
+step "kernel build and preload cache; view gallery for the browser tests"
 cargo build --quiet -p huntrs
+cargo build --quiet -p nbtools --example view_gallery
 "$HUNTRS_BIN" preload
 
 step "kernel tests through Jupyter clients"

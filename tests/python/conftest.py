@@ -21,6 +21,9 @@ import pytest
 
 from huntrs_testing import REPO
 
+# Browser fixtures for the view tests (gallery pages, headless Chromium).
+pytest_plugins = ["views_browser"]
+
 # First install on a machine builds the preload cache, which can take minutes.
 INSTALL_TIMEOUT = float(os.environ.get("HUNTRS_INSTALL_TIMEOUT", "1800"))
 

@@ -45,7 +45,7 @@ mod mime;
 pub mod prelude;
 pub mod runtime;
 mod view;
-mod views;
+pub mod views;
 pub mod wire;
 
 /// Interruption point the kernel inserts into the loops of a cell; see [`runtime`].

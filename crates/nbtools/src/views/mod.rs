@@ -4,6 +4,14 @@
 //! [`View`](crate::View). Columns are picked by name; a missing one is a
 //! [`ViewError::MissingColumn`](crate::ViewError) that lists the columns there are.
 
+pub mod alert;
+pub mod timeline;
+pub mod logon;
+pub mod proctree;
+pub mod entity_graph;
+pub mod data_viewer;
+pub mod map;
+
 pub(crate) mod frame;
 pub(crate) mod html;
 pub(crate) mod time_axis;

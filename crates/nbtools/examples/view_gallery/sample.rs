@@ -1,0 +1,23 @@
+//! The sample lab dataset, generated in memory (no files needed).
+
+use std::collections::HashMap;
+use std::error::Error;
+
+use nbtools::data::sample::{SampleOptions, tables};
+use nbtools::polars::prelude::DataFrame;
+
+/// Every sample table by name.
+pub struct Tables(HashMap<&'static str, DataFrame>);
+
+impl Tables {
+    pub fn load() -> Result<Tables, Box<dyn Error>> {
+        Ok(Tables(tables(&SampleOptions::default())?.into_iter().collect()))
+    }
+
+    /// A table; panics on a name not in `data::sample::TABLES` (a bug in the gallery).
+    pub fn get(&self, name: &str) -> &DataFrame {
+        self.0
+            .get(name)
+            .unwrap_or_else(|| panic!("no sample table {name}"))
+    }
+}

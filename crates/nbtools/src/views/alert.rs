@@ -1,0 +1,1 @@
+//! Alert view: one SecurityAlert with its entities and extended properties.

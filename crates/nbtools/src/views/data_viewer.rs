@@ -1,0 +1,1 @@
+//! Data viewer for DataFrames: paging, column chooser, filter box.

@@ -1,0 +1,1 @@
+//! Entity view and entity graph (alert ↔ entities) as SVG.

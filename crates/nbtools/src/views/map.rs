@@ -1,0 +1,1 @@
+//! Map: IP locations on an offline world map.

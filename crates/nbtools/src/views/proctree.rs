@@ -1,0 +1,1 @@
+//! Process-tree view: a collapsible, searchable tree of a `ProcessTree`.

@@ -1,0 +1,1 @@
+//! Event timelines: events on a time axis (`timeline`), start→end bars (`timeline_duration`), values over time (`timeline_values`).
