@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cell_source::{self, Completeness};
+use crate::comm::{Comms, FrontEndAction};
 use crate::execution::{CellOutcome, Completion, Interrupter, OutputSink};
 use crate::protocol::{PROTOCOL_VERSION, child_of, content};
 use crate::transport::{KernelChannels, Outgoing, Route};
-use crate::wire::ChildEvent;
+use crate::wire::{ChildEvent, kernel_query};
 
 /// What runs cells: the evcxr engine in the kernel, a scripted one in unit tests.
 pub trait Interpreter {
@@ -206,6 +207,8 @@ pub struct KernelSink {
     /// Stream output from before any cell ran (the engine starting, perhaps compiling
     /// the preload cache): shown in the first cell, so its progress is never lost.
     early: Mutex<Vec<(String, String)>>,
+    /// Open comms and the widget state mirror, shared with the shell loop.
+    comms: Arc<Mutex<Comms>>,
 }
 
 /// How much early output is kept for the first cell; the kernel log has all of it.
@@ -221,6 +224,7 @@ impl KernelSink {
             parent: Mutex::new(None),
             stdin: Mutex::new(stdin),
             early: Mutex::new(Vec::new()),
+            comms: Arc::default(),
         }
     }
 
@@ -279,6 +283,7 @@ impl OutputSink for KernelSink {
 
     fn event(&self, event: ChildEvent) {
         let Some(parent) = self.parent() else { return };
+        let mut metadata = json!({});
         let message = match event {
             ChildEvent::Display {
                 data,
@@ -299,12 +304,54 @@ impl OutputSink for KernelSink {
                 )
             }
             ChildEvent::Clear { wait } => content("clear_output", json!({"wait": wait})),
+            ChildEvent::CommOpen {
+                comm_id,
+                target_name,
+                data,
+                metadata: open_metadata,
+                listen,
+                ..
+            } => {
+                if let Ok(mut comms) = self.comms.lock() {
+                    comms.opened_by_kernel(&comm_id, &target_name, &data, listen);
+                }
+                // The widget protocol version travels in the message's metadata.
+                metadata = open_metadata;
+                content(
+                    "comm_open",
+                    json!({"comm_id": comm_id, "target_name": target_name, "data": data}),
+                )
+            }
+            ChildEvent::CommMsg { comm_id, data, .. } => {
+                if let Ok(mut comms) = self.comms.lock() {
+                    comms.sent_by_kernel(&comm_id, &data);
+                }
+                content("comm_msg", json!({"comm_id": comm_id, "data": data}))
+            }
+            ChildEvent::CommClose { comm_id, .. } => {
+                if let Ok(mut comms) = self.comms.lock() {
+                    comms.closed(&comm_id);
+                }
+                content("comm_close", json!({"comm_id": comm_id, "data": {}}))
+            }
             ChildEvent::Panic { .. } | ChildEvent::Interrupted => return,
         };
-        self.publish(child_of(&parent, message));
+        let mut message = child_of(&parent, message);
+        if metadata.as_object().is_some_and(|m| !m.is_empty()) {
+            message.metadata = metadata;
+        }
+        self.publish(message);
     }
 
     fn input(&self, prompt: &str, password: bool) -> Option<String> {
+        if let Some(query) = kernel_query(prompt) {
+            if query == "parent" {
+                // The request whose output area a widget should write into.
+                let id = self.parent().map(|p| p.header.msg_id).unwrap_or_default();
+                return Some(Value::String(id).to_string());
+            }
+            return Some(self.comms.lock().ok()?.answer(query));
+        }
         let parent = self.parent()?;
         let mut stdin = self.stdin.lock().ok()?;
         // Drop replies to earlier requests that nobody waited for.
@@ -604,27 +651,51 @@ impl Kernel {
                 let reply = self.history(history);
                 self.reply(request, reply);
             }
-            JupyterMessageContent::CommInfoRequest(_) => {
+            JupyterMessageContent::CommInfoRequest(info) => {
+                let comms = self.comms().map(|c| c.info(info.target_name.as_deref()));
                 self.reply(
                     request,
-                    content("comm_info_reply", json!({"status": "ok", "comms": {}})),
-                );
-            }
-            JupyterMessageContent::CommOpen(open) => {
-                // No comm targets are registered yet: close it, as the spec asks.
-                send(
-                    &self.out,
-                    Route::IoPub,
-                    child_of(
-                        request,
-                        content(
-                            "comm_close",
-                            json!({"comm_id": open.comm_id.0.clone(), "data": {}}),
-                        ),
+                    content(
+                        "comm_info_reply",
+                        json!({"status": "ok", "comms": comms.unwrap_or_else(|| json!({}))}),
                     ),
                 );
             }
-            JupyterMessageContent::CommMsg(_) | JupyterMessageContent::CommClose(_) => {}
+            JupyterMessageContent::CommOpen(open) => {
+                let kept = self
+                    .comms()
+                    .is_some_and(|mut c| c.opened_by_front_end(&open.comm_id.0, &open.target_name));
+                if !kept {
+                    // No such target here: close it, as the spec asks.
+                    self.publish_comm(
+                        request,
+                        "comm_close",
+                        &open.comm_id.0,
+                        json!({}),
+                        Vec::new(),
+                    );
+                }
+            }
+            JupyterMessageContent::CommMsg(msg) => {
+                let action = self
+                    .comms()
+                    .map(|mut c| c.apply_front_end(&msg.comm_id.0, &msg.data, &request.buffers));
+                if let Some(FrontEndAction::Reply { publish, dispatch }) = action {
+                    for (comm_id, data, buffers) in publish {
+                        self.publish_comm(request, "comm_msg", &comm_id, data, buffers);
+                    }
+                    if let Some(event) = dispatch {
+                        self.dispatch_to_cell_process(request, &event).await;
+                    }
+                }
+            }
+            JupyterMessageContent::CommClose(close) => {
+                let listened = self.comms().is_some_and(|mut c| c.closed(&close.comm_id.0));
+                if listened {
+                    let event = json!({"comm_id": close.comm_id.0, "method": "close"});
+                    self.dispatch_to_cell_process(request, &event).await;
+                }
+            }
             JupyterMessageContent::ShutdownRequest(shutdown) => {
                 self.reply(
                     request,
@@ -663,6 +734,52 @@ impl Kernel {
             }
         }
         ShellResult::Continue
+    }
+
+    fn comms(&self) -> Option<std::sync::MutexGuard<'_, Comms>> {
+        self.sink.comms.lock().ok()
+    }
+
+    fn publish_comm(
+        &self,
+        parent: &JupyterMessage,
+        msg_type: &str,
+        comm_id: &str,
+        data: Value,
+        buffers: Vec<bytes::Bytes>,
+    ) {
+        let mut message = child_of(
+            parent,
+            content(msg_type, json!({"comm_id": comm_id, "data": data})),
+        );
+        message.buffers = buffers;
+        send(&self.out, Route::IoPub, message);
+    }
+
+    /// Hands a front-end comm event to the cell process, where widget callbacks run.
+    /// Their output (and any error) is parented to the comm message, as ipykernel does.
+    async fn dispatch_to_cell_process(&mut self, request: &JupyterMessage, event: &Value) {
+        // A raw string with more #s than the JSON could ever close.
+        let json = event.to_string();
+        let hashes = "#".repeat(longest_hash_run(&json) + 1);
+        // Not `::nbtools`: evcxr reads a cell starting with `:` as one of its commands.
+        let code = format!("nbtools::widgets::__dispatch(r{hashes}\"{json}\"{hashes});");
+        self.sink.set_parent(Some(request.clone()));
+        let outcome = self.engine.execute(code, false).await;
+        self.sink.set_parent(None);
+        if let CellOutcome::Error(error) = outcome {
+            send(
+                &self.out,
+                Route::IoPub,
+                child_of(
+                    request,
+                    content(
+                        "error",
+                        json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
+                    ),
+                ),
+            );
+        }
     }
 
     /// Answers a request whose content does not fit its type, as the spec asks.
@@ -908,6 +1025,11 @@ fn lenient_history_request(raw: &Value) -> Result<HistoryRequest, String> {
 }
 
 /// IPython-style history search: `*` any run of characters, `?` one character.
+/// The longest run of `#` in `text`.
+fn longest_hash_run(text: &str) -> usize {
+    text.split(|c| c != '#').map(str::len).max().unwrap_or(0)
+}
+
 fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();

@@ -201,6 +201,8 @@ pub struct Engine {
     context: CommandContext,
     sink: Arc<dyn OutputSink>,
     pump: Pump,
+    /// How far the pump has passed the cell process's comm events on.
+    comm_progress: Arc<CommProgress>,
     interrupter: Interrupter,
     setup: String,
     /// The last run ended with evcxr restarting the cell process.
@@ -235,11 +237,13 @@ impl Engine {
             .map_err(|e| EngineError::Start(e.to_string()))?;
         timing("evcxr context ready", started);
         let context = CommandContext::with_eval_context(eval_context);
-        let pump = Pump::start(outputs, Arc::clone(&sink));
+        let comm_progress = Arc::new(CommProgress::default());
+        let pump = Pump::start(outputs, Arc::clone(&sink), Arc::clone(&comm_progress));
         let mut engine = Engine {
             context,
             sink,
             pump,
+            comm_progress,
             interrupter,
             setup: preload.setup_code(),
             restarted: false,
@@ -261,6 +265,8 @@ impl Engine {
     pub fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
         let outcome = self.run(code, allow_stdin);
         if self.restarted {
+            // A new cell process counts its comm events from zero.
+            self.comm_progress.passed(0);
             // evcxr restarted the cell process; give the new one huntrs's hooks.
             let setup = self.setup.clone();
             let _ = self.run(&setup, false);
@@ -287,8 +293,17 @@ impl Engine {
         }
         state.running.store(true, Ordering::SeqCst);
         let sink = Arc::clone(&self.sink);
+        let progress = Arc::clone(&self.comm_progress);
         let mut callbacks = EvalCallbacks {
             input_reader: &move |request| {
+                // A question for the kernel (widget state), not for the user. It is
+                // answered after the comm events the cell sent before asking.
+                if let Some(query) = crate::wire::kernel_query(&request.prompt) {
+                    let (seq, question) = crate::wire::split_query_seq(query);
+                    progress.wait_for(seq, Duration::from_secs(10));
+                    let prompt = format!("{}{question}", crate::wire::KERNEL_QUERY_PREFIX);
+                    return sink.input(&prompt, false).unwrap_or_default();
+                }
                 if !allow_stdin {
                     sink.stream(
                         "stderr",
@@ -502,12 +517,40 @@ fn stderr_pipe_of(child: i32) -> Option<i32> {
 }
 
 /// Forwards the child's stdout and stderr to the sink while cells run.
+/// The last comm event the pump passed on, for kernel queries to wait for.
+#[derive(Debug, Default)]
+struct CommProgress {
+    seen: Mutex<u64>,
+    changed: std::sync::Condvar,
+}
+
+impl CommProgress {
+    fn passed(&self, seq: u64) {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = seq;
+        }
+        self.changed.notify_all();
+    }
+
+    /// Waits until comm event `seq` has been passed on, at most `limit`.
+    fn wait_for(&self, seq: u64, limit: Duration) {
+        let Ok(seen) = self.seen.lock() else { return };
+        let _ = self
+            .changed
+            .wait_timeout_while(seen, limit, |seen| *seen < seq);
+    }
+}
+
 struct Pump {
     flush: crossbeam_channel::Sender<crossbeam_channel::Sender<CellEvents>>,
 }
 
 impl Pump {
-    fn start(outputs: EvalContextOutputs, sink: Arc<dyn OutputSink>) -> Pump {
+    fn start(
+        outputs: EvalContextOutputs,
+        sink: Arc<dyn OutputSink>,
+        comm_progress: Arc<CommProgress>,
+    ) -> Pump {
         let (flush_tx, flush_rx) =
             crossbeam_channel::unbounded::<crossbeam_channel::Sender<CellEvents>>();
         let events = Arc::new(Mutex::new(CellEvents::default()));
@@ -539,7 +582,13 @@ impl Pump {
                                             e.interrupted = true;
                                         }
                                     }
-                                    Ok(event) => sink.event(event),
+                                    Ok(event) => {
+                                        let seq = event.comm_seq();
+                                        sink.event(event);
+                                        if let Some(seq) = seq {
+                                            comm_progress.passed(seq);
+                                        }
+                                    }
                                     Err(problem) => sink.stream("stderr", &format!("{problem}\n")),
                                 }
                             }

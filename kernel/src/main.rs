@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod cell_source;
+mod comm;
 mod connection;
 mod diagnostics;
 mod dispatch;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+use crate::comm::Comms;
 use crate::execution::{CellOutcome, Engine, Interrupter, OutputSink};
 use crate::preload::Preload;
 use crate::wire::ChildEvent;
@@ -63,6 +64,8 @@ struct SinkState {
     current: usize,
     displays: HashMap<String, Vec<(usize, usize)>>,
     clear_on_next: bool,
+    /// Widgets the cells opened: saved into the notebook's metadata, as nbclient does.
+    comms: Comms,
 }
 
 impl SinkState {
@@ -135,12 +138,29 @@ impl OutputSink for NotebookSink {
                     state.cells[current].clear();
                 }
             }
+            ChildEvent::CommOpen {
+                comm_id,
+                target_name,
+                data,
+                listen,
+                ..
+            } => state
+                .comms
+                .opened_by_kernel(&comm_id, &target_name, &data, listen),
+            ChildEvent::CommMsg { comm_id, data, .. } => {
+                state.comms.sent_by_kernel(&comm_id, &data)
+            }
+            ChildEvent::CommClose { comm_id, .. } => {
+                state.comms.closed(&comm_id);
+            }
             ChildEvent::Panic { .. } | ChildEvent::Interrupted => {}
         }
     }
 
-    fn input(&self, _prompt: &str, _password: bool) -> Option<String> {
-        None
+    fn input(&self, prompt: &str, _password: bool) -> Option<String> {
+        // No user to ask; widget state questions are answered from the mirror.
+        let query = crate::wire::kernel_query(prompt)?;
+        Some(self.state.lock().ok()?.comms.answer(query))
     }
 }
 
@@ -233,6 +253,11 @@ pub fn run(args: &RunArgs, preload: &Preload) -> anyhow::Result<()> {
             if cell["cell_type"] == "code" && !state.cells[index].is_empty() {
                 cell["outputs"] = Value::Array(state.cells[index].clone());
             }
+        }
+        // Widget state, so saved notebooks and their HTML show the widgets.
+        if let Some(widgets) = state.comms.notebook_state() {
+            notebook["metadata"]["widgets"] =
+                json!({"application/vnd.jupyter.widget-state+json": widgets});
         }
     }
     let output = write_output(args, &notebook)?;

@@ -67,12 +67,17 @@ def huntrs_bin() -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def huntrs_kernelspec(huntrs_bin: Path, pytestconfig: pytest.Config):
+def huntrs_kernelspec(request: pytest.FixtureRequest, pytestconfig: pytest.Config):
     """Installs kernelspec `huntrs` into a temporary prefix for the whole session.
 
     Yields the kernelspec's directory. JUPYTER_PATH points at the prefix while the
-    session runs, and is restored afterwards.
+    session runs, and is restored afterwards. A session of view tests only
+    (test_views_*.py: static pages in a browser) needs no kernel and installs none.
     """
+    if all(Path(str(item.path)).name.startswith("test_views_") for item in request.session.items):
+        yield None
+        return
+    huntrs_bin = request.getfixturevalue("huntrs_bin")
     prefix = Path(tempfile.mkdtemp(prefix="huntrs-test-prefix-"))
     log_path = prefix / "install.log"
     _announce(

@@ -677,3 +677,45 @@ fn resolve<'a>(
         scalar => Ok(scalar.clone()),
     }
 }
+
+/// One entity's own properties as Sentinel names them, with each link to another entity
+/// written as that entity's label (`host web01`), for tables and tooltips.
+pub(crate) fn entity_properties(
+    set: &EntitySet,
+    id: EntityId,
+) -> Result<Map<String, Value>, EntityError> {
+    let count = set.len();
+    // Every entity is "pinned", so links encode as `{"$ref": "<index>"}`.
+    let mut cx = Encoder {
+        set,
+        ids: (0..count).map(|index| Some(index.to_string())).collect(),
+        written: vec![false; count],
+        pinned: vec![true; count],
+        depth: 0,
+    };
+    let Value::Object(mut props) = cx.full(id)? else {
+        return Ok(Map::new());
+    };
+    props.remove("$id");
+    for value in props.values_mut() {
+        label_links(set, value);
+    }
+    Ok(props)
+}
+
+fn label_links(set: &EntitySet, value: &mut Value) {
+    match value {
+        Value::Object(obj) => {
+            let target = match (obj.len(), obj.get("$ref")) {
+                (1, Some(Value::String(index))) => index.parse::<usize>().ok(),
+                _ => None,
+            };
+            match target {
+                Some(index) => *value = Value::String(set.label(EntityId(index))),
+                None => obj.values_mut().for_each(|item| label_links(set, item)),
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| label_links(set, item)),
+        _ => {}
+    }
+}

@@ -260,6 +260,25 @@ impl EntitySet {
         }
     }
 
+    /// An entity's properties by their Sentinel names (`HostName`, `Address`, ...), each
+    /// link to another entity written as its [`label`](Self::label); `$id` left out.
+    ///
+    /// ```
+    /// let set = entities::EntitySet::from_sentinel_json(
+    ///     r#"[{"$id":"1","HostName":"web01","Type":"host"},
+    ///         {"$id":"2","Name":"ana","Host":{"$ref":"1"},"Type":"account"}]"#)?;
+    /// let props = set.properties(set.find_source_id("2").unwrap())?;
+    /// assert_eq!(props["Name"], "ana");
+    /// assert_eq!(props["Host"], "host web01");
+    /// # Ok::<(), entities::EntityError>(())
+    /// ```
+    pub fn properties(
+        &self,
+        id: EntityId,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, EntityError> {
+        crate::json::entity_properties(self, id)
+    }
+
     /// Query parameters drawn from the entities: `host_name`, `account_name`,
     /// `process_name`, `process_id`, `logon_session_id`, `ip_address`,
     /// `path_separator`, `os_family` (each only when found).

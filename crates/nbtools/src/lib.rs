@@ -6,6 +6,22 @@
 //! notebook at once, from anywhere in a cell. [`runtime`] holds the hooks the kernel
 //! installs in the process that runs cells (panic reports, interrupts).
 //!
+//! The analyst's views ([`views`]) render as self-contained HTML and SVG — no network,
+//! a static form for nbconvert and GitHub, a small script for hover, zoom and search:
+//!
+//! | view | built by | shown by default for |
+//! |---|---|---|
+//! | alert | [`AlertView`], [`alert_view`] | [`entities::SecurityAlert`] |
+//! | event timeline | [`timeline`], [`timeline_duration`], [`timeline_values`] | |
+//! | logon sessions | [`LogonView`] | |
+//! | process tree | [`ProcessTreeView`] | [`sectools::ProcessTree`] |
+//! | entities and their graph | [`entity_view`], [`entity_graph`], [`alert_graph`] | [`entities::EntitySet`], [`entities::EntityGraph`] |
+//! | data viewer | [`DataViewer`], [`static_table`] | [`polars::prelude::DataFrame`] |
+//! | IP map | [`IpMap`] | |
+//!
+//! [`widgets`] drives ipywidgets 8 controls from Rust (values readable from the next
+//! cell, callbacks between cells).
+//!
 //! ```
 //! use nbtools::{MimeBundle, Render};
 //!
@@ -37,6 +53,16 @@ pub use display::{
 pub use input::{input, input_password};
 pub use mime::MimeBundle;
 pub use view::{View, ViewError};
+pub use views::alert::{AlertView, alert_view};
+pub use views::data_viewer::{DataViewer, SMALL_FRAME_ROWS, static_table};
+pub use views::entity_graph::{alert_graph, entity_graph, entity_view};
+pub use views::logon::{LogonKind, LogonView, logon_type_name};
+pub use views::map::{IpMap, MapPoint};
+pub use views::proctree::ProcessTreeView;
+pub use views::timeline::{
+    Timeline, TimelineDuration, TimelineValues, ValuesKind, timeline, timeline_duration,
+    timeline_values,
+};
 
 mod display;
 mod entity_views;
@@ -46,6 +72,7 @@ pub mod prelude;
 pub mod runtime;
 mod view;
 pub mod views;
+pub mod widgets;
 pub mod wire;
 
 /// Interruption point the kernel inserts into the loops of a cell; see [`runtime`].

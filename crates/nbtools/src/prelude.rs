@@ -1,7 +1,11 @@
 //! `use nbtools::prelude::*;` brings the everyday names of all four huntrs crates
 //! into a cell.
 
-pub use crate::{MimeBundle, Render, clear_output, display, display_with_id, update_display};
+pub use crate::{
+    AlertView, DataViewer, IpMap, LogonView, MapPoint, MimeBundle, ProcessTreeView, Render,
+    ValuesKind, View, alert_graph, alert_view, clear_output, display, display_with_id,
+    entity_graph, entity_view, timeline, timeline_duration, timeline_values, update_display,
+};
 pub use data::{TimeRange, chrono};
 pub use entities::{Account, Host, IpAddress, IpScope};
 pub use sectools::refang;

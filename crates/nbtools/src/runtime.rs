@@ -17,6 +17,13 @@ use crate::display::send;
 use crate::wire::ChildEvent;
 
 static INTERRUPT_REQUESTED: AtomicBool = AtomicBool::new(false);
+static IN_KERNEL: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process runs cells for the huntrs kernel ([`install`] was called), so
+/// widgets can ask the kernel for their front-end state.
+pub fn in_kernel() -> bool {
+    IN_KERNEL.load(Ordering::Relaxed)
+}
 static INSTALL: Once = Once::new();
 
 /// The payload an interrupted cell unwinds with.
@@ -25,6 +32,7 @@ pub struct Interrupted;
 
 /// Installs the panic reporter and the interrupt handler. Idempotent.
 pub fn install() {
+    IN_KERNEL.store(true, Ordering::Relaxed);
     INSTALL.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             let message = if let Some(text) = info.payload().downcast_ref::<&str>() {

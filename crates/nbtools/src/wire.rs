@@ -16,6 +16,17 @@ use serde_json::Value;
 /// Starts every event line: an ASCII record separator and a tag no program prints by accident.
 pub const PREFIX: &str = "\u{1e}huntrs-event ";
 
+/// Starts the prompt of an input request that is a question for the kernel, not the
+/// user: `<prefix><seq> state <comm_id>` asks for a comm's current state, answered
+/// with one JSON line (`null` for an unknown comm); `listen <comm_id>` asks for the
+/// comm's front-end events; `parent` for the running request's message id.
+///
+/// Questions travel on evcxr's input channel, comm events on stdout; `<seq>` is the
+/// number of comm events the cell process had sent when it asked, and the engine
+/// answers only after it has passed that many on, so an answer never misses a change
+/// the cell made just before. Prompts hold no `:` (evcxr's separator).
+pub const KERNEL_QUERY_PREFIX: &str = "\u{1e}huntrs-query ";
+
 /// Something a cell asks the kernel to do, or tells it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -49,9 +60,73 @@ pub enum ChildEvent {
     },
     /// The cell stopped at an interruption point after an interrupt request.
     Interrupted,
+    /// Open a comm from the kernel side (`comm_open` on IOPub).
+    CommOpen {
+        /// The new comm's id.
+        comm_id: String,
+        /// Its target (`jupyter.widget`).
+        target_name: String,
+        /// The open message's `data` (for widgets: `state` and `buffer_paths`).
+        data: Value,
+        /// The open message's `metadata` (for widgets: the protocol `version`).
+        #[serde(default)]
+        metadata: Value,
+        /// Front-end messages to this comm run the cell process's comm dispatcher,
+        /// so callbacks registered there see them.
+        #[serde(default)]
+        listen: bool,
+        /// This event's number among the cell process's comm events (from 1).
+        #[serde(default)]
+        seq: u64,
+    },
+    /// A message on an open comm (`comm_msg`), e.g. a widget state `update`.
+    CommMsg {
+        /// The comm.
+        comm_id: String,
+        /// The message's `data`.
+        data: Value,
+        /// See `CommOpen::seq`.
+        #[serde(default)]
+        seq: u64,
+    },
+    /// Close a comm (`comm_close`).
+    CommClose {
+        /// The comm.
+        comm_id: String,
+        /// See `CommOpen::seq`.
+        #[serde(default)]
+        seq: u64,
+    },
+}
+
+/// The question in an input prompt that is a kernel query (see
+/// [`KERNEL_QUERY_PREFIX`]), or `None` for a prompt meant for the user.
+pub fn kernel_query(prompt: &str) -> Option<&str> {
+    let tag = KERNEL_QUERY_PREFIX.trim_start_matches('\u{1e}');
+    prompt.trim_start_matches('\u{1e}').strip_prefix(tag)
+}
+
+/// Splits a kernel query into the comm-event count it waits for and the question.
+pub fn split_query_seq(query: &str) -> (u64, &str) {
+    match query.split_once(' ') {
+        Some((seq, rest)) if seq.bytes().all(|b| b.is_ascii_digit()) && !seq.is_empty() => {
+            (seq.parse().unwrap_or(0), rest)
+        }
+        _ => (0, query),
+    }
 }
 
 impl ChildEvent {
+    /// The comm event's sequence number (`None` for other events).
+    pub fn comm_seq(&self) -> Option<u64> {
+        match self {
+            ChildEvent::CommOpen { seq, .. }
+            | ChildEvent::CommMsg { seq, .. }
+            | ChildEvent::CommClose { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
+
     /// The event as one protocol line, without the trailing newline.
     pub fn to_line(&self) -> String {
         // Serialising these plain maps and strings cannot fail.
@@ -86,6 +161,23 @@ mod tests {
                 location: None,
             },
             ChildEvent::Interrupted,
+            ChildEvent::CommOpen {
+                comm_id: "c1".to_owned(),
+                target_name: "jupyter.widget".to_owned(),
+                data: serde_json::json!({"state": {"value": "a\nb"}, "buffer_paths": []}),
+                metadata: serde_json::json!({"version": "2.1.0"}),
+                listen: true,
+                seq: 1,
+            },
+            ChildEvent::CommMsg {
+                comm_id: "c1".to_owned(),
+                data: serde_json::json!({"method": "update", "state": {"value": 2}}),
+                seq: 2,
+            },
+            ChildEvent::CommClose {
+                comm_id: "c1".to_owned(),
+                seq: 3,
+            },
         ];
         for event in events {
             let line = event.to_line();

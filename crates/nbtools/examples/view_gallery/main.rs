@@ -13,15 +13,17 @@ use std::path::PathBuf;
 use nbtools::View;
 
 mod alert;
-mod timeline;
-mod logon;
-mod proctree;
-mod entity_graph;
 mod data_viewer;
+mod entity_graph;
+mod logon;
 mod map;
+mod proctree;
 mod sample;
+mod timeline;
 
 type Pages = Vec<(&'static str, View)>;
+/// One section of the gallery: its pages, from the sample tables.
+type Section = fn(&sample::Tables) -> Result<Pages, Box<dyn Error>>;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(
@@ -32,7 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all(&out)?;
     let tables = sample::Tables::load()?;
     let mut manifest = BTreeMap::new();
-    let sections: [fn(&sample::Tables) -> Result<Pages, Box<dyn Error>>; 7] = [
+    let sections: [Section; 7] = [
         alert::pages,
         timeline::pages,
         logon::pages,

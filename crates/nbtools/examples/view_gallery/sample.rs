@@ -11,7 +11,9 @@ pub struct Tables(HashMap<&'static str, DataFrame>);
 
 impl Tables {
     pub fn load() -> Result<Tables, Box<dyn Error>> {
-        Ok(Tables(tables(&SampleOptions::default())?.into_iter().collect()))
+        Ok(Tables(
+            tables(&SampleOptions::default())?.into_iter().collect(),
+        ))
     }
 
     /// A table; panics on a name not in `data::sample::TABLES` (a bug in the gallery).

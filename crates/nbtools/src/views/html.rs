@@ -75,6 +75,30 @@ pub(crate) fn num(value: f64) -> String {
     }
 }
 
+/// A view's HTML as a snapshot should see it: the markup and data, with the CSS and the
+/// script (which live in their own asset files) cut out, one tag per line.
+#[cfg(test)]
+pub(crate) fn snapshot_markup(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<style>") {
+        let Some(len) = rest[start..].find("</style>") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("<style>…</style>");
+        rest = &rest[start + len + "</style>".len()..];
+    }
+    out.push_str(rest);
+    // The view's script is the last plain `<script>`; JSON data scripts stay.
+    if let Some(start) = out.rfind("<script>")
+        && let Some(len) = out[start..].find("</script>")
+    {
+        out.replace_range(start..start + len + "</script>".len(), "<script>…</script>");
+    }
+    out.replace('>', ">\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,7 +118,7 @@ mod tests {
     #[test]
     fn numbers_are_short() {
         assert_eq!(num(3.0), "3");
-        assert_eq!(num(3.14159), "3.14");
+        assert_eq!(num(1.23456), "1.23");
         assert_eq!(num(-0.5), "-0.5");
     }
 }

@@ -5,12 +5,12 @@
 //! [`ViewError::MissingColumn`](crate::ViewError) that lists the columns there are.
 
 pub mod alert;
-pub mod timeline;
-pub mod logon;
-pub mod proctree;
-pub mod entity_graph;
 pub mod data_viewer;
+pub mod entity_graph;
+pub mod logon;
 pub mod map;
+pub mod proctree;
+pub mod timeline;
 
 pub(crate) mod frame;
 pub(crate) mod html;
