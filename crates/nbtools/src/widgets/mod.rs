@@ -23,9 +23,14 @@ pub use controls::{
     IntSlider, Label, Output, Progress, Select, SelectMultiple, Text, Textarea,
 };
 pub use model::{VIEW_MIME, Widget};
+pub use security::{
+    GetEnvironmentKey, GetText, LogonSession, Lookback, OptionButtons, ProgressBar, QueryTime,
+    SelectAlert, SelectItem, SelectString, SelectSubset, SessionBrowser, TimeUnit, progress,
+};
 
 mod controls;
 mod model;
+mod security;
 
 /// Front-end events from the kernel; see [`model::dispatch`].
 #[doc(hidden)]

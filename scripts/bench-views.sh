@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# View benchmark: the nbtools views (timeline, values timeline, process tree, map) vs
+# msticpy 3.0.2's bokeh/folium equivalents, side by side on the same inputs (see
+# bench/views.py). Arguments go to views.py: --quick (1 repetition), --only a,b, --reps N.
+#
+#   MPBENCH_DATA     msticpy benchmark data (proc_events.csv; default:
+#                    ~/.cache/huntrs/bench/mpbench-data, generated if missing)
+#   VIEWS_BENCH_DATA the generated event and sign-in CSVs (default:
+#                    ~/.cache/huntrs/bench/views-data)
+#   VIEW_BENCH_BIN   in-process timer (default: the view_bench example's debug build,
+#                    built here)
+#   MSTICPY_BENCH    msticpy's workloads (default: ../shared/bench/msticpy; only its
+#                    gen_data.py is used, when proc_events.csv is missing)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$HUNTRS_ROOT"
+
+mp_bench="${MSTICPY_BENCH:-$HUNTRS_ROOT/../shared/bench/msticpy}"
+if [[ -d "$mp_bench" ]]; then
+    MSTICPY_BENCH="$(cd "$mp_bench" && pwd)"
+    export MSTICPY_BENCH
+fi
+export MPBENCH_DATA="${MPBENCH_DATA:-${HUNTRS_BENCH_DIR:-$HOME/.cache/huntrs/bench}/mpbench-data}"
+
+bash bench/install-msticpy.sh
+if [[ -z "${VIEW_BENCH_BIN:-}" ]]; then
+    cargo build --quiet -p nbtools --example view_bench
+fi
+exec python3 bench/views.py "$@"

@@ -1,0 +1,182 @@
+"""Widgets in a real JupyterLab (from PyPI) driven by headless Chromium (Playwright):
+the user changes a widget in the page, runs the next cell and sees the new value;
+a button's Rust callback writes into an Output widget.
+
+JupyterLab is started with `expose_app_in_browser`, so the test runs cells through
+JupyterLab's own commands (`notebook:run-cell`), as the Run menu does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from views_browser import CHROMIUM_ARGS, chromium_path
+
+TOKEN = "huntrs-widget-test"
+STARTUP = 240.0
+CELL = 180_000  # ms, Playwright timeouts: the first cell may wait for an engine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def code_cell(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "huntrs", "display_name": "Rust · huntrs", "language": "rust"}},
+        "cells": [code_cell(c) for c in cells],
+    }
+    path.write_text(json.dumps(notebook))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, huntrs_kernelspec):
+    """A JupyterLab server on a free port, serving a temporary folder."""
+    root = tmp_path_factory.mktemp("lab")
+    port = free_port()
+    log_path = root / "lab.log"
+    log = open(log_path, "w")
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    venv_bin = Path(os.environ.get("HUNTRS_VENV", Path(__file__).parents[2] / ".venv")) / "bin"
+    server = subprocess.Popen(
+        [str(venv_bin / "jupyter"), "lab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+         "--ServerApp.disable_check_xsrf=True"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/api/kernelspecs?token={TOKEN}"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    assert "huntrs" in json.load(response)["kernelspecs"]
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("JupyterLab did not start:\n" + log_path.read_text()[-3000:])
+                time.sleep(1)
+        yield root, port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def shutdown_kernels(port: int) -> None:
+    """Stops every kernel the server runs, so the next test starts from a quiet machine."""
+    base = f"http://127.0.0.1:{port}/api/kernels"
+    with urllib.request.urlopen(f"{base}?token={TOKEN}", timeout=10) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{base}/{kernel['id']}?token={TOKEN}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture()
+def page(lab, browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    # A picture of the page helps when a test failed; it is kept next to the server log.
+    shot = Path(lab[0]) / f"{request.node.name}.png"
+    try:
+        page.screenshot(path=str(shot))
+        print(f"screenshot: {shot}")
+    except Exception as error:  # a crashed page cannot be shot; the failure says why
+        print(f"no screenshot: {error}")
+    context.close()
+    shutdown_kernels(lab[1])
+
+
+def open_notebook(page, port: int, name: str) -> None:
+    # A workspace of its own, reset: JupyterLab would otherwise reopen earlier tests' tabs.
+    workspace = name.removesuffix(".ipynb")
+    page.goto(f"http://127.0.0.1:{port}/lab/workspaces/{workspace}/tree/{name}?reset&token={TOKEN}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=120_000)
+    # Wait until the huntrs kernel is connected and idle.
+    page.wait_for_function(
+        "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;"
+        " return s.session && s.session.kernel && s.session.kernel.connectionStatus === 'connected'"
+        " && s.kernelDisplayStatus === 'idle'; }",
+        timeout=120_000,
+    )
+
+
+def run_cell(page, index: int) -> None:
+    """Runs cell `index` with JupyterLab's own command and waits until it finished."""
+    page.evaluate(
+        "async (i) => { const nb = window.jupyterapp.shell.currentWidget;"
+        " nb.content.activeCellIndex = i;"
+        " await window.jupyterapp.commands.execute('notebook:run-cell'); }",
+        index,
+    )
+    page.wait_for_function(
+        "(i) => { const cell = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+        " return cell.model.executionCount !== null &&"
+        " window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === 'idle'; }",
+        arg=index, timeout=CELL,
+    )
+
+
+def cell_output_text(page, index: int) -> str:
+    return page.evaluate(
+        "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node"
+        ".querySelector('.jp-OutputArea').innerText",
+        index,
+    )
+
+
+def test_a_changed_dropdown_is_what_the_next_cell_reads(lab, page):
+    root, port = lab
+    write_notebook(root / "dropdown.ipynb", [
+        'let pick = nbtools::widgets::Dropdown::new(&["Low", "Medium", "High"]).with_description("Severity");\npick',
+        'format!("picked {}", pick.value().unwrap_or_default())',
+    ])
+    open_notebook(page, port, "dropdown.ipynb")
+    run_cell(page, 0)
+    select = page.locator(".widget-dropdown select")
+    select.wait_for(timeout=CELL)
+    assert select.input_value() == "Low" or select.evaluate("s => s.selectedIndex") == 0
+    select.select_option(label="High")
+    # The front end syncs the change; the next cell must see it.
+    run_cell(page, 1)
+    assert "picked High" in cell_output_text(page, 1)
+
+
+def test_a_button_callback_writes_into_an_output_widget(lab, page):
+    root, port = lab
+    write_notebook(root / "button.ipynb", [
+        "use nbtools::widgets::*;\n"
+        'let go = Button::new("Go");\n'
+        "let out = Output::new();\n"
+        '{ let out = out.clone(); go.on_click(move || out.append_stdout("button clicked\\n")); }\n'
+        "Container::vbox(&[go.widget(), out.widget()])",
+    ])
+    open_notebook(page, port, "button.ipynb")
+    run_cell(page, 0)
+    button = page.locator(".widget-button")
+    button.wait_for(timeout=CELL)
+    button.click()
+    page.locator(".widget-output", has_text="button clicked").wait_for(timeout=CELL)
