@@ -32,8 +32,11 @@ imports, pandas input, tree and figures; huntrs: VmHWM of view_bench). huntrs ru
 with POLARS_MAX_THREADS=1 and RAYON_NUM_THREADS=1; msticpy is single-threaded.
 Neither side runs while the other does (the machine has 2 cores).
 
-Note: view_bench is the dev-profile build (the house style of scripts/bench-*.sh):
-its dependencies (polars) are optimised, nbtools itself is not (opt-level 0).
+view_bench is the dev-profile build (the house style of scripts/bench-*.sh) with
+nbtools at opt-level 2, which is how the kernel's preload cache compiles nbtools for
+notebooks (kernel/src/preload.rs: dependencies at opt-level 2); scripts/bench-views.sh
+builds it so. A plain `cargo build -p nbtools --example view_bench` leaves nbtools at
+opt-level 0 and its view times are 4-6 times longer.
 
 Run:  scripts/bench-views.sh [--quick] [--only a,b] [--reps N]
 Results: ~/.cache/huntrs/bench/views-results.json (printed as a table too).
@@ -150,7 +153,7 @@ def prepare_inputs() -> dict[str, Path]:
 # msticpy (run with the msticpy venv's python; prints one JSON object)
 # --------------------------------------------------------------------------
 MSTICPY_WORKER = r'''
-import json, resource, statistics, sys, time, warnings
+import json, re, resource, statistics, sys, time, warnings
 warnings.filterwarnings("ignore")
 workload, path, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t_import = time.perf_counter()
@@ -217,7 +220,8 @@ print(json.dumps({
     "figure_s": fig_s, "page_s": page_s, "total_s": total_s,
     "median_figure_s": statistics.median(fig_s), "median_page_s": statistics.median(page_s),
     "median_total_s": statistics.median(total_s),
-    "page_bytes": len(html.encode()), "self_contained": "cdn." not in html and "https://" not in html.split("<body")[0],
+    "page_bytes": len(html.encode()),
+    "remote_resources": len(re.findall(r'<(?:script|link)[^>]*(?:src|href)="https?://', html)),
     "setup_rss_mb": setup_rss_mb,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "versions": {"msticpy": msticpy.__version__, "pandas": pd.__version__,

@@ -7,8 +7,8 @@
 #                    ~/.cache/huntrs/bench/mpbench-data, generated if missing)
 #   VIEWS_BENCH_DATA the generated event and sign-in CSVs (default:
 #                    ~/.cache/huntrs/bench/views-data)
-#   VIEW_BENCH_BIN   in-process timer (default: the view_bench example's debug build,
-#                    built here)
+#   VIEW_BENCH_BIN   in-process timer (default: the view_bench example, built here
+#                    in the dev profile with nbtools at opt-level 2, as notebooks run it)
 #   MSTICPY_BENCH    msticpy's workloads (default: ../shared/bench/msticpy; only its
 #                    gen_data.py is used, when proc_events.csv is missing)
 set -euo pipefail
@@ -24,6 +24,11 @@ export MPBENCH_DATA="${MPBENCH_DATA:-${HUNTRS_BENCH_DIR:-$HOME/.cache/huntrs/ben
 
 bash bench/install-msticpy.sh
 if [[ -z "${VIEW_BENCH_BIN:-}" ]]; then
-    cargo build --quiet -p nbtools --example view_bench
+    # nbtools at opt-level 2, as the kernel's preload cache builds it for notebooks
+    # (kernel/src/preload.rs); a plain dev build leaves nbtools itself at opt-level 0.
+    # The profile is part of the artifact's hash, so this does not replace the
+    # ordinary dev build of nbtools in the shared target directory.
+    cargo build --quiet -p nbtools --example view_bench \
+        --config 'profile.dev.package.nbtools.opt-level=2'
 fi
 exec python3 bench/views.py "$@"

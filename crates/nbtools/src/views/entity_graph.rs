@@ -13,7 +13,11 @@ use crate::{MimeBundle, Render, View};
 /// Graph canvas size (SVG user units; the SVG scales to the output width).
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 520.0;
-const MARGIN: f64 = 70.0;
+const MARGIN: f64 = 60.0;
+/// Nodes stay right of this: the legend has the left edge.
+const LEFT: f64 = 170.0;
+/// Above this many nodes, edge labels would pile up; hover titles still name them.
+const EDGE_LABEL_LIMIT: usize = 16;
 const NODE_RADIUS: f64 = 14.0;
 const LAYOUT_ITERATIONS: usize = 300;
 /// Labels longer than this are cut (the full text is in the hover title).
@@ -179,7 +183,7 @@ fn graph_svg(graph: &EntityGraph, set: &EntitySet, centre: Option<usize>) -> Str
             esc(relation),
             esc(&nodes[*b].label)
         ));
-        if *relation != entities::CONTAINS {
+        if *relation != entities::CONTAINS && nodes.len() <= EDGE_LABEL_LIMIT {
             svg.push_str(&format!(
                 "<text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\" stroke=\"none\" \
                  opacity=\"0.8\">{}</text>",
@@ -240,7 +244,7 @@ fn graph_svg(graph: &EntityGraph, set: &EntitySet, centre: Option<usize>) -> Str
     if nodes.is_empty() {
         svg.push_str(&format!(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">no entities</text>",
-            WIDTH / 2.0,
+            (LEFT + WIDTH - MARGIN) / 2.0,
             HEIGHT / 2.0
         ));
     }
@@ -257,14 +261,20 @@ fn short(label: &str) -> String {
     }
 }
 
-/// Node positions inside the canvas: nodes start evenly on a circle (the centre node,
+/// Node positions inside the canvas: nodes start evenly on an ellipse (the centre node,
 /// if any, in the middle), then a fixed number of force-directed steps spread them:
-/// all pairs repel, edges attract, the step shrinks each round. Deterministic.
+/// all pairs repel (horizontal distance counts less, since labels are wide), edges
+/// attract, a weak pull keeps the picture centred, and the step shrinks each round.
+/// Deterministic: the same graph always gets the same picture.
 fn layout(count: usize, edges: &[(usize, usize, &str)], centre: Option<usize>) -> Vec<(f64, f64)> {
-    let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
+    let (cx, cy) = ((LEFT + WIDTH - MARGIN) / 2.0, HEIGHT / 2.0);
     if count == 0 {
         return Vec::new();
     }
+    let (rx, ry) = (
+        (WIDTH - MARGIN - LEFT) / 2.0 * 0.8,
+        (HEIGHT / 2.0 - MARGIN) * 0.8,
+    );
     let ring = count - usize::from(centre.is_some());
     let mut slot = 0usize;
     let mut pos: Vec<(f64, f64)> = (0..count)
@@ -274,22 +284,24 @@ fn layout(count: usize, edges: &[(usize, usize, &str)], centre: Option<usize>) -
             }
             let angle = std::f64::consts::TAU * slot as f64 / ring.max(1) as f64;
             slot += 1;
-            (cx + 180.0 * angle.cos(), cy + 150.0 * angle.sin())
+            (cx + rx * angle.cos(), cy + ry * angle.sin())
         })
         .collect();
     if count == 1 {
         return pos;
     }
-    let area = (WIDTH - 2.0 * MARGIN) * (HEIGHT - 2.0 * MARGIN);
-    let k = (area / count as f64).sqrt().min(160.0);
+    let area = (WIDTH - MARGIN - LEFT) * (HEIGHT - 2.0 * MARGIN);
+    let k = 0.8 * (area / count as f64).sqrt().min(140.0);
     let mut step = WIDTH / 10.0;
     for _ in 0..LAYOUT_ITERATIONS {
         let mut shift = vec![(0.0f64, 0.0f64); count];
         for i in 0..count {
             for j in (i + 1)..count {
+                // Labels are wide: nodes side by side must be further apart than stacked ones.
                 let (dx, dy) = (pos[i].0 - pos[j].0, pos[i].1 - pos[j].1);
+                let felt = ((dx / 2.0).powi(2) + dy * dy).sqrt().max(0.01);
                 let dist = (dx * dx + dy * dy).sqrt().max(0.01);
-                let force = k * k / dist;
+                let force = k * k / felt;
                 let (fx, fy) = (dx / dist * force, dy / dist * force);
                 shift[i].0 += fx;
                 shift[i].1 += fy;
@@ -310,13 +322,18 @@ fn layout(count: usize, edges: &[(usize, usize, &str)], centre: Option<usize>) -
             shift[b].0 += fx;
             shift[b].1 += fy;
         }
+        for (i, (dx, dy)) in shift.iter_mut().enumerate() {
+            // Gravity: without it, repulsion piles the nodes along the canvas edges.
+            *dx += (cx - pos[i].0) * 0.01 * k;
+            *dy += (cy - pos[i].1) * 0.01 * k;
+        }
         for i in 0..count {
             if Some(i) == centre {
                 continue;
             }
             let (dx, dy) = shift[i];
             let len = (dx * dx + dy * dy).sqrt().max(0.01);
-            pos[i].0 = (pos[i].0 + dx / len * len.min(step)).clamp(MARGIN, WIDTH - MARGIN);
+            pos[i].0 = (pos[i].0 + dx / len * len.min(step)).clamp(LEFT, WIDTH - MARGIN);
             pos[i].1 = (pos[i].1 + dy / len * len.min(step)).clamp(MARGIN, HEIGHT - MARGIN);
         }
         step = (step * 0.97).max(1.0);
@@ -367,11 +384,9 @@ mod tests {
         let edges = [(0, 1, "a"), (1, 2, "b"), (0, 3, "c")];
         let a = layout(5, &edges, Some(0));
         assert_eq!(a, layout(5, &edges, Some(0)));
-        assert_eq!(a[0], (WIDTH / 2.0, HEIGHT / 2.0));
+        assert_eq!(a[0], ((LEFT + WIDTH - MARGIN) / 2.0, HEIGHT / 2.0));
         for (x, y) in &a {
-            assert!(
-                (MARGIN..=WIDTH - MARGIN).contains(x) && (MARGIN..=HEIGHT - MARGIN).contains(y)
-            );
+            assert!((LEFT..=WIDTH - MARGIN).contains(x) && (MARGIN..=HEIGHT - MARGIN).contains(y));
         }
         // No two nodes on top of each other.
         for i in 0..a.len() {

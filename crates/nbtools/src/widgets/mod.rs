@@ -18,6 +18,7 @@
 //! # let _ = row;
 //! ```
 
+pub use any::{ANYWIDGET_VERSION, AnyWidget};
 pub use controls::{
     Button, Checkbox, Container, DatePicker, DatetimePicker, Dropdown, FloatSlider, Html,
     IntSlider, Label, Output, Progress, Select, SelectMultiple, Text, Textarea,
@@ -28,6 +29,7 @@ pub use security::{
     SelectAlert, SelectItem, SelectString, SelectSubset, SessionBrowser, TimeUnit, progress,
 };
 
+mod any;
 mod controls;
 mod model;
 mod security;

@@ -235,10 +235,11 @@ impl<T: Clone + Send + Sync + 'static> ListPicker<T> {
     }
 
     pub(super) fn set_details(&self, details: Details<T>) {
+        let position = self.selected_position();
         let item = self.selected().map(|(_, v)| v);
         if let Ok(mut state) = self.state.lock() {
             state.details = Some(Arc::clone(&details));
-            state.shown = self.selected_position();
+            state.shown = position;
         }
         self.show_details(item.as_ref(), Some(&details));
     }
