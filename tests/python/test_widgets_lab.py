@@ -180,3 +180,30 @@ def test_a_button_callback_writes_into_an_output_widget(lab, page):
     button.wait_for(timeout=CELL)
     button.click()
     page.locator(".widget-output", has_text="button clicked").wait_for(timeout=CELL)
+
+
+COUNTER_ESM = (
+    "export default { render({ model, el }) {"
+    " const b = document.createElement('button'); b.className = 'huntrs-counter';"
+    " const show = () => { b.textContent = 'count ' + model.get('count'); };"
+    " b.onclick = () => { model.set('count', model.get('count') + 1); model.save_changes(); };"
+    " model.on('change:count', show); show(); el.appendChild(b); } }"
+)
+
+
+def test_an_anywidget_view_runs_and_its_state_reaches_rust(lab, page):
+    root, port = lab
+    write_notebook(root / "anywidget.ipynb", [
+        "let counter = nbtools::widgets::AnyWidget::new(\"counter\", r#\"" + COUNTER_ESM + "\"#,\n"
+        "    nbtools::serde_json::json!({\"count\": 0}).as_object().cloned().unwrap_or_default());\ncounter",
+        'format!("count is {}", counter.get("count"))',
+    ])
+    open_notebook(page, port, "anywidget.ipynb")
+    run_cell(page, 0)
+    button = page.locator("button.huntrs-counter")
+    button.wait_for(timeout=CELL)
+    button.click()
+    button.click()
+    page.locator("button.huntrs-counter", has_text="count 2").wait_for(timeout=30_000)
+    run_cell(page, 1)
+    assert "count is 2" in cell_output_text(page, 1)
