@@ -90,6 +90,27 @@ def check_executed_notebook(nb: Any) -> int:
     return checked
 
 
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def check_widget_state(nb: Any) -> int:
+    """Every widget an output shows has its state saved in the notebook's metadata
+    (as nbclient and `huntrs run` write it), so exported HTML can draw it. Returns
+    how many widgets were shown."""
+    shown = set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(VIEW_MIME)
+            if view:
+                shown.add(view["model_id"])
+    if not shown:
+        return 0
+    saved = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    missing = shown - set(saved.get("state", {}))
+    assert not missing, f"widgets shown but not saved in the notebook metadata: {sorted(missing)}"
+    return len(shown)
+
+
 def _code_cell(source: str, mime: str | None = None, contains: str | None = None) -> Any:
     cell = nbformat.v4.new_code_cell(source)
     if mime is not None:
@@ -165,6 +186,7 @@ def test_notebook_with_nbclient(notebook: Path, tmp_path):
     nb = nbformat.read(notebook, as_version=4)
     execute_with_nbclient(nb, notebook.parent)
     assert check_executed_notebook(nb) > 0, f"{notebook.name} checks no outputs"
+    check_widget_state(nb)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -175,6 +197,10 @@ def test_notebook_with_huntrs_run(huntrs_bin, notebook: Path, tmp_path):
     nb = nbformat.read(out, as_version=4)
     nbformat.validate(nb)
     assert check_executed_notebook(nb) > 0
+    if "widgets" in notebook.stem:
+        assert check_widget_state(nb) > 0, "the widgets notebook saved no widget state"
+    else:
+        check_widget_state(nb)
 
 
 # ---------------------------------------------------------------- a generated notebook
