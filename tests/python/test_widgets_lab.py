@@ -207,3 +207,45 @@ def test_an_anywidget_view_runs_and_its_state_reaches_rust(lab, page):
     page.locator("button.huntrs-counter", has_text="count 2").wait_for(timeout=30_000)
     run_cell(page, 1)
     assert "count is 2" in cell_output_text(page, 1)
+
+
+def test_query_time_and_select_alert_follow_the_page(lab, page):
+    root, port = lab
+    write_notebook(root / "investigate.ipynb", [
+        "use nbtools::widgets::*;\n"
+        "let origin = nbtools::data::chrono::DateTime::parse_from_rfc3339(\"2026-10-28T09:00:00Z\")\n"
+        "    .map(|t| t.with_timezone(&nbtools::data::chrono::Utc)).unwrap();\n"
+        "let qt = QueryTime::new().with_origin(origin).with_units(TimeUnit::Hour).with_before(2).with_after(1);\n"
+        "qt",
+        'format!("units={:?} before={} start={} end={}", qt.units(), qt.before(), qt.start().to_rfc3339(), qt.end().to_rfc3339())',
+        "let alerts = data::sample::tables(&data::sample::SampleOptions::default()).unwrap()\n"
+        "    .into_iter().find(|(name, _)| *name == \"SecurityAlert\").map(|(_, df)| df).unwrap();\n"
+        "let picker = SelectAlert::from_df(&alerts).unwrap();\npicker",
+        'format!("selected: {}", picker.selected().and_then(|a| a.title().map(str::to_owned)).unwrap_or_default())',
+    ])
+    open_notebook(page, port, "investigate.ipynb")
+    run_cell(page, 0)
+    units = page.locator(".widget-dropdown", has_text="Units").locator("select")
+    units.wait_for(timeout=CELL)
+    day_label = next(o for o in units.locator("option").all_inner_texts() if "day" in o.lower())
+    units.select_option(label=day_label)
+    run_cell(page, 1)
+    text = cell_output_text(page, 1)
+    assert "units=Day" in text, text
+    before = int(text.split("before=")[1].split()[0])
+    expected_start = {1: "2026-10-27T09:00:00", 2: "2026-10-26T09:00:00"}.get(before)
+    assert expected_start is None or expected_start in text, text
+    assert "end=2026-10-29T09:00:00" in text or "after" in text, text
+
+    run_cell(page, 2)
+    alert_list = page.locator(".widget-select select").last
+    alert_list.wait_for(timeout=CELL)
+    options = alert_list.locator("option").all_inner_texts()
+    assert len(options) >= 2, options
+    alert_list.select_option(index=1)
+    # The selection shows that alert's view in the widget.
+    page.locator(".widget-html .huntrs-view[data-huntrs-view=alert], .widget-output .huntrs-view[data-huntrs-view=alert]").first.wait_for(timeout=CELL)
+    run_cell(page, 3)
+    picked = cell_output_text(page, 3)
+    title = picked.split("selected: ", 1)[1].strip().strip('"')
+    assert title and title in options[1], (picked, options[1])

@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde_json::{Map, Value, json};
 
-use super::model::{ModelSpec, OUTPUT_VERSION, VIEW_MIME, Widget};
+use super::model::{ModelSpec, OUTPUT_VERSION, Widget};
 use crate::{MimeBundle, Render, escape_html};
 
 fn state(pairs: &[(&str, Value)]) -> Map<String, Value> {
@@ -896,30 +896,7 @@ impl Container {
 
 impl Render for Container {
     fn mime_bundle(&self) -> MimeBundle {
-        // The static form of a container is its children's, in order.
-        let mut html = String::from("<div class=\"huntrs-widget-box\">");
-        let mut plain = Vec::new();
-        let children =
-            self.widget.parts().iter().filter(|p| {
-                p.model_name() != "LayoutModel" && !p.model_name().ends_with("StyleModel")
-            });
-        for child in children {
-            let bundle = child.mime_bundle();
-            html.push_str(bundle.get("text/html").unwrap_or(""));
-            html.push(' ');
-            plain.push(bundle.get("text/plain").unwrap_or("").to_owned());
-        }
-        html.push_str("</div>");
-        let view = self
-            .widget
-            .mime_bundle()
-            .data()
-            .get(VIEW_MIME)
-            .cloned()
-            .unwrap_or_default();
-        MimeBundle::text(plain.join(" | "))
-            .with_html(html)
-            .with(VIEW_MIME, view)
+        self.widget.mime_bundle()
     }
 }
 
@@ -953,6 +930,20 @@ mod tests {
         let out = Output::new();
         out.append_stdout("hello\n");
         assert_eq!(out.mime_bundle().get("text/plain"), Some("hello\n"));
+    }
+
+    #[test]
+    fn nested_boxes_show_every_level_statically() {
+        let inner = Container::hbox(&[Label::new("deep").widget()]);
+        let outer = Container::vbox(&[inner.widget(), Button::new("Top").widget()]);
+        let bundle = outer.mime_bundle();
+        assert!(
+            bundle
+                .get("text/html")
+                .unwrap()
+                .contains("<code>deep</code>")
+        );
+        assert_eq!(bundle.get("text/plain"), Some("deep | [Top]"));
     }
 
     #[test]

@@ -360,21 +360,36 @@ impl Render for Widget {
             .lock()
             .map(|s| s.clone())
             .unwrap_or_default();
-        let (html, plain) = (self.inner.snapshot)(&state);
-        let plain = if plain.is_empty() {
-            format!(
+        let (mut html, mut plain) = (self.inner.snapshot)(&state);
+        let children: Vec<&Widget> = self
+            .inner
+            .parts
+            .iter()
+            .filter(|p| p.model_name() != "LayoutModel" && !p.model_name().ends_with("StyleModel"))
+            .collect();
+        if html.is_empty() && !children.is_empty() {
+            // A box: its static form is its children's, in order, however deep.
+            html = String::from("<div class=\"huntrs-widget-box\">");
+            let mut texts = Vec::new();
+            for child in children {
+                let bundle = child.mime_bundle();
+                html.push_str(bundle.get("text/html").unwrap_or(""));
+                html.push(' ');
+                texts.push(bundle.get("text/plain").unwrap_or("").to_owned());
+            }
+            html.push_str("</div>");
+            plain = texts.join(" | ");
+        }
+        if plain.is_empty() {
+            plain = format!(
                 "{}({})",
                 self.inner.spec.model.trim_end_matches("Model"),
                 self.id()
-            )
-        } else {
-            plain
-        };
-        let html = if html.is_empty() {
-            format!("<i>{}</i>", escape_html(&plain))
-        } else {
-            html
-        };
+            );
+        }
+        if html.is_empty() {
+            html = format!("<i>{}</i>", escape_html(&plain));
+        }
         MimeBundle::text(plain).with_html(html).with(
             VIEW_MIME,
             json!({"version_major": 2, "version_minor": 0, "model_id": self.id()}),

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 
 use super::super::model::{ModelSpec, Widget};
+use super::registry;
 use super::{composite_bundle, control_html, set_layout, wide_description};
 use crate::widgets::{Button, Checkbox, Container, Label};
 use crate::{MimeBundle, Render, escape_html};
@@ -286,6 +287,23 @@ impl GetEnvironmentKey {
         self
     }
 
+    /// Names this widget so that a re-run of its cell keeps a value typed into the
+    /// previous one. The value passes between the two in this process only; the new
+    /// box stays empty in the front end.
+    pub fn key(self, key: &str) -> Self {
+        let me = self.clone();
+        let saved = registry::claim("GetEnvironmentKey", key, self.root.widget(), move || {
+            json!(me.value())
+        });
+        if let Some(value) = saved.as_ref().and_then(Value::as_str)
+            && let Ok(mut mine) = self.value.lock()
+        {
+            *mine = Some(value.to_owned());
+        }
+        self.show_placeholder();
+        self
+    }
+
     /// The box holding the controls.
     pub fn container(&self) -> &Container {
         &self.root
@@ -366,6 +384,12 @@ mod tests {
         let other = GetEnvironmentKey::new("HUNTRS_TEST_ENV_KEY_UNSET").with_save_dir(&dir);
         assert_eq!(other.value().as_deref(), Some("from-file"));
         std::fs::remove_dir_all(&dir).unwrap();
+        // A re-run keeps a typed value, without sending it anywhere.
+        let first = GetEnvironmentKey::new("HUNTRS_TEST_ENV_KEY_RERUN").key("env-key-test");
+        front_end_update(&first.secret, json!({"value": "rerun-secret"}));
+        let second = GetEnvironmentKey::new("HUNTRS_TEST_ENV_KEY_RERUN").key("env-key-test");
+        assert_eq!(second.value().as_deref(), Some("rerun-secret"));
+        assert_eq!(second.secret.state()["value"], "");
         let bad = GetEnvironmentKey::new("not a name");
         front_end_update(&bad.secret, json!({"value": "x"}));
         assert!(bad.apply().is_err());

@@ -149,7 +149,8 @@ impl SelectAlert {
             .iter()
             .position(|(_, a)| a.system_alert_id.as_deref() == Some(system_alert_id));
         if position.is_some() {
-            self.severity.set_index(Some(0));
+            // Show every severity, so the filter shown matches the list.
+            self.set_severity(None);
             self.list.select_position(position);
         }
         position.is_some()
