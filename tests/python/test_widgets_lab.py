@@ -240,7 +240,8 @@ def test_query_time_and_select_alert_follow_the_page(lab, page):
     run_cell(page, 2)
     alert_list = page.locator(".widget-select select").last
     alert_list.wait_for(timeout=CELL)
-    options = alert_list.locator("option").all_inner_texts()
+    # Labels are padded with no-break spaces for alignment.
+    options = [o.replace("\xa0", " ") for o in alert_list.locator("option").all_inner_texts()]
     assert len(options) >= 2, options
     alert_list.select_option(index=1)
     # The selection shows that alert's view in the widget.
