@@ -756,6 +756,21 @@ impl Kernel {
         send(&self.out, Route::IoPub, message);
     }
 
+    /// An `error` output on IOPub, parented to `request`.
+    fn publish_error(&self, request: &JupyterMessage, error: &crate::diagnostics::CellError) {
+        send(
+            &self.out,
+            Route::IoPub,
+            child_of(
+                request,
+                content(
+                    "error",
+                    json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
+                ),
+            ),
+        );
+    }
+
     /// Hands a front-end comm event to the cell process, where widget callbacks run.
     /// Their output (and any error) is parented to the comm message, as ipykernel does.
     async fn dispatch_to_cell_process(&mut self, request: &JupyterMessage, event: &Value) {
@@ -768,17 +783,7 @@ impl Kernel {
         let outcome = self.engine.execute(code, false).await;
         self.sink.set_parent(None);
         if let CellOutcome::Error(error) = outcome {
-            send(
-                &self.out,
-                Route::IoPub,
-                child_of(
-                    request,
-                    content(
-                        "error",
-                        json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
-                    ),
-                ),
-            );
+            self.publish_error(request, &error);
         }
     }
 
@@ -878,17 +883,7 @@ impl Kernel {
                         self.aborted.push_back(queued);
                     }
                 }
-                send(
-                    &self.out,
-                    Route::IoPub,
-                    child_of(
-                        request,
-                        content(
-                            "error",
-                            json!({"ename": error.ename, "evalue": error.evalue, "traceback": error.traceback}),
-                        ),
-                    ),
-                );
+                self.publish_error(request, &error);
                 self.reply(
                     request,
                     content(

@@ -175,3 +175,23 @@ def drain(kc: BlockingKernelClient, quiet_for: float = 0.3) -> None:
                 get(timeout=quiet_for)
             except Empty:
                 break
+
+
+# ---------------------------------------------------------------- widgets
+
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def send_shell(kc: BlockingKernelClient, msg_type: str, content: dict[str, Any]) -> str:
+    """Sends a shell message as a front end would (comm_msg, comm_open, ...); returns its id."""
+    msg = kc.session.msg(msg_type, content)
+    kc.shell_channel.send(msg)
+    return msg["header"]["msg_id"]
+
+
+def shown_model(cell: Cell) -> str:
+    """The model id of the last widget the cell displayed."""
+    shows = [m for m in cell.outputs if m["msg_type"] in ("execute_result", "display_data")
+             and VIEW_MIME in m["content"]["data"]]
+    assert shows, cell.describe()
+    return shows[-1]["content"]["data"][VIEW_MIME]["model_id"]

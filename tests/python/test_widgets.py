@@ -19,10 +19,17 @@ from typing import Any
 
 import pytest
 
-from huntrs_testing import CELL_TIMEOUT, collect_iopub, run_ok, start_kernel, stop_kernel, wait_reply
-
-VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-
+from huntrs_testing import (
+    VIEW_MIME,
+    CELL_TIMEOUT,
+    collect_iopub,
+    run_ok,
+    send_shell,
+    shown_model,
+    start_kernel,
+    stop_kernel,
+    wait_reply,
+)
 
 @pytest.fixture(scope="module")
 def kernel():
@@ -33,25 +40,12 @@ def kernel():
         stop_kernel(km, kc)
 
 
-def send_shell(kc, msg_type: str, content: dict[str, Any]) -> str:
-    msg = kc.session.msg(msg_type, content)
-    kc.shell_channel.send(msg)
-    return msg["header"]["msg_id"]
-
-
 def iopub_for(kc, msg_id: str) -> list[dict[str, Any]]:
     return collect_iopub(kc, msg_id, CELL_TIMEOUT)
 
 
 def opened(cell) -> list[dict[str, Any]]:
     return cell.of_type("comm_open")
-
-
-def shown_model(cell) -> str:
-    shows = [m for m in cell.outputs if m["msg_type"] in ("execute_result", "display_data")
-             and VIEW_MIME in m["content"]["data"]]
-    assert shows, cell.describe()
-    return shows[-1]["content"]["data"][VIEW_MIME]["model_id"]
 
 
 def test_comm_open_precedes_the_display_and_references_resolve(kernel):

@@ -11,10 +11,16 @@ from typing import Any
 
 import pytest
 
-from huntrs_testing import CELL_TIMEOUT, collect_iopub, run_ok, start_kernel, stop_kernel
-
-VIEW_MIME = "application/vnd.jupyter.widget-view+json"
-
+from huntrs_testing import (
+    VIEW_MIME,
+    CELL_TIMEOUT,
+    collect_iopub,
+    run_ok,
+    send_shell,
+    shown_model,
+    start_kernel,
+    stop_kernel,
+)
 
 @pytest.fixture(scope="module")
 def kernel():
@@ -23,12 +29,6 @@ def kernel():
         yield kc
     finally:
         stop_kernel(km, kc)
-
-
-def send_shell(kc, msg_type: str, content: dict[str, Any]) -> str:
-    msg = kc.session.msg(msg_type, content)
-    kc.shell_channel.send(msg)
-    return msg["header"]["msg_id"]
 
 
 def models(cell) -> dict[str, dict[str, Any]]:
@@ -58,13 +58,6 @@ def front_end_update(kc, comm_id: str, state: dict[str, Any]) -> list[dict[str, 
     errors = [m for m in messages if m["msg_type"] == "error"]
     assert not errors, errors
     return messages
-
-
-def shown_model(cell) -> str:
-    shows = [m for m in cell.outputs if m["msg_type"] in ("execute_result", "display_data")
-             and VIEW_MIME in m["content"]["data"]]
-    assert shows, cell.describe()
-    return shows[-1]["content"]["data"][VIEW_MIME]["model_id"]
 
 
 QUERY_TIME = """

@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::html::thousands;
 use super::{frame, html, time_axis};
 use crate::{MimeBundle, Render, View, ViewError};
 
@@ -511,19 +512,6 @@ fn align(kind: Kind) -> &'static str {
         Kind::Int | Kind::Float => " class=\"dv-num\"",
         _ => "",
     }
-}
-
-/// `12345678` as `12,345,678`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -75,6 +75,24 @@ pub(crate) fn num(value: f64) -> String {
     }
 }
 
+/// `12345678` as `12,345,678`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `1 event`, `1,234 events`.
+pub(crate) fn count_of(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// A view's HTML as a snapshot should see it: the markup and data, with the CSS and the
 /// script (which live in their own asset files) cut out, one tag per line.
 #[cfg(test)]
@@ -113,6 +131,14 @@ mod tests {
             .trim_end_matches("</script>");
         let back: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(back["cmd"], "</script><script>alert(1)</script> & \u{2028}");
+    }
+
+    #[test]
+    fn counts_read_well() {
+        assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(count_of(1, "logon"), "1 logon");
+        assert_eq!(count_of(1234, "event"), "1,234 events");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use chrono::{DateTime, Timelike, Utc};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::html::{count_of, thousands};
 use super::{frame, html, time_axis};
 use crate::{View, ViewError};
 
@@ -777,24 +778,6 @@ fn plain(
         );
     }
     out
-}
-
-/// `1,234`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// `1 logon`, `1,234 logons`.
-fn count_of(n: usize, noun: &str) -> String {
-    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 
 use polars::prelude::*;
 
+use super::html::{count_of, thousands};
 use super::{frame, html};
 use crate::{View, ViewError};
 
@@ -770,24 +771,6 @@ fn plain(events: usize, groups: &[Group], color_by: Option<&str>, notes: &[Strin
         let _ = write!(out, "\n{note}");
     }
     out
-}
-
-/// `1,234`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// `1 event`, `1,234 events`.
-fn count_of(n: usize, noun: &str) -> String {
-    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ use std::fmt::Write as _;
 use sectools::{ProcessNode, ProcessTree};
 use serde::Serialize;
 
-use super::data_viewer::thousands;
+use super::html::thousands;
 use super::{frame, html, time_axis};
 use crate::{MimeBundle, Render, View, ViewError};
 

@@ -35,6 +35,7 @@ use chrono::{DateTime, Utc};
 use polars::prelude::{DataFrame, IdxCa, IdxSize};
 use serde_json::{Value, json};
 
+use super::html::thousands;
 use super::{frame, html, time_axis};
 use crate::{View, ViewError};
 
@@ -639,19 +640,6 @@ fn series_json(name: &str, colour: &str) -> Value {
 /// Radius of an event mark: merged marks are a little bigger.
 fn radius(count: usize) -> f64 {
     4.0 + ((count as f64).log2().min(6.0)) * 0.5
-}
-
-/// `12,345`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// `text` in at most `max` characters, cut in the middle: names of hosts and accounts

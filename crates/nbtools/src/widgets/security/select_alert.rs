@@ -10,7 +10,7 @@ use serde_json::json;
 use super::query_time::show_time;
 use super::registry;
 use super::select_item::ListPicker;
-use super::{composite_bundle, control_html, wide_description};
+use super::wide_description;
 use crate::widgets::{Container, Dropdown};
 use crate::{MimeBundle, Render, alert_view};
 
@@ -210,19 +210,7 @@ impl SelectAlert {
 
 impl Render for SelectAlert {
     fn mime_bundle(&self) -> MimeBundle {
-        let (summary, plain) = self.list.summary();
-        let body = format!(
-            "{}{}",
-            control_html(&self.list.select),
-            self.list.details_html()
-        );
-        composite_bundle(
-            &self.root,
-            "Alerts",
-            &body,
-            &summary,
-            format!("SelectAlert: {plain}"),
-        )
+        self.list.bundle(&self.root, "Alerts", "SelectAlert")
     }
 }
 

@@ -288,6 +288,20 @@ impl<T: Clone + Send + Sync + 'static> ListPicker<T> {
     }
 
     /// "Selected: label (n of m shown)", HTML and plain.
+    /// The static form of a widget built around this list: `title`, the list, the
+    /// chosen item's details and the summary; plain text `<plain_prefix>: <summary>`.
+    pub(super) fn bundle(&self, root: &Container, title: &str, plain_prefix: &str) -> MimeBundle {
+        let (summary, plain) = self.summary();
+        let body = format!("{}{}", control_html(&self.select), self.details_html());
+        composite_bundle(
+            root,
+            title,
+            &body,
+            &summary,
+            format!("{plain_prefix}: {plain}"),
+        )
+    }
+
     pub(super) fn summary(&self) -> (String, String) {
         let (shown, all) = self.counts();
         let label = self.selected().map(|(l, _)| l);
@@ -440,12 +454,6 @@ impl<T: Clone + Send + Sync + 'static> SelectItem<T> {
 
 impl<T: Clone + Send + Sync + 'static> Render for SelectItem<T> {
     fn mime_bundle(&self) -> MimeBundle {
-        let (summary, plain) = self.list.summary();
-        let body = format!(
-            "{}{}",
-            control_html(&self.list.select),
-            self.list.details_html()
-        );
         let title = self
             .list
             .select
@@ -454,13 +462,7 @@ impl<T: Clone + Send + Sync + 'static> Render for SelectItem<T> {
             .as_str()
             .unwrap_or("Select an item")
             .to_owned();
-        composite_bundle(
-            &self.root,
-            &title,
-            &body,
-            &summary,
-            format!("{title}: {plain}"),
-        )
+        self.list.bundle(&self.root, &title, &title)
     }
 }
 

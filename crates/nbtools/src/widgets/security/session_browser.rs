@@ -6,7 +6,6 @@ use polars::prelude::{BooleanChunked, DataFrame, NewChunkedArray};
 
 use super::registry;
 use super::select_item::ListPicker;
-use super::{composite_bundle, control_html};
 use crate::views::frame;
 use crate::widgets::Container;
 use crate::{MimeBundle, ProcessTreeView, Render, ViewError, logon_type_name};
@@ -278,19 +277,8 @@ fn session_view(events: &DataFrame, session: &LogonSession) -> MimeBundle {
 
 impl Render for SessionBrowser {
     fn mime_bundle(&self) -> MimeBundle {
-        let (summary, plain) = self.list.summary();
-        let body = format!(
-            "{}{}",
-            control_html(&self.list.select),
-            self.list.details_html()
-        );
-        composite_bundle(
-            &self.root,
-            "Logon sessions",
-            &body,
-            &summary,
-            format!("SessionBrowser: {plain}"),
-        )
+        self.list
+            .bundle(&self.root, "Logon sessions", "SessionBrowser")
     }
 }
 
