@@ -56,4 +56,25 @@ pub enum DataError {
     /// shows the line, column and a caret under the offending text.
     #[error("KQL: {0}")]
     Kql(#[from] crate::kql::KqlError),
+    /// Something the driver or provider does not support; the message names it.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A query provider that cannot be created (unknown name, missing settings); the
+    /// message lists what is valid or what to set.
+    #[error("query provider: {0}")]
+    Provider(String),
+    /// A driver failed to run a query: names the driver's environment and its source
+    /// (folder, workspace, cluster) and gives the server's or engine's message.
+    #[error("{environment} ({source_name}): {message}")]
+    Driver {
+        /// The driver's environment (`LocalData`, `MSSentinel`, ...).
+        environment: String,
+        /// The folder, workspace or cluster.
+        source_name: String,
+        /// What went wrong, with the server's message where there is one.
+        message: String,
+    },
+    /// A kernel interrupt stopped the call.
+    #[error(transparent)]
+    Interrupted(#[from] sectools::Interrupted),
 }

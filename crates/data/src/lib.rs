@@ -25,6 +25,10 @@ pub use chrono;
 pub use error::DataError;
 pub use json_lines::cell_json;
 pub use polars;
+pub use provider::{
+    Driver, LocalData, PROVIDER_NAMES, ParamSummary, QueryBuilder, QueryList, QueryProvider,
+    QuerySummary, RunOptions, TableSchema, builtin_library,
+};
 pub use query::{
     Dialect, FRAGMENT_PARAMS, FileMetadata, ParamDef, ParamType, ParamValue, QueryDef, QueryFile,
     QueryLibrary, QueryMacro, canonical_environment,
@@ -36,6 +40,7 @@ pub use time_range::TimeRange;
 mod error;
 mod json_lines;
 pub mod kql;
+mod provider;
 mod query;
 mod rows;
 pub mod sample;

@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::display::send;
 use crate::wire::ChildEvent;
 
-static INTERRUPT_REQUESTED: AtomicBool = AtomicBool::new(false);
 static IN_KERNEL: AtomicBool = AtomicBool::new(false);
 
 /// Whether this process runs cells for the huntrs kernel ([`install`] was called), so
@@ -47,6 +46,9 @@ pub fn install() {
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
             send(&ChildEvent::Panic { message, location });
         }));
+        sectools::runtime::set_progress_sink(std::sync::Arc::new(
+            crate::widgets::NotebookProgress::default(),
+        ));
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         unsafe {
             libc::signal(
@@ -57,26 +59,27 @@ pub fn install() {
     });
 }
 
+// The flag lives in `sectools::runtime` so library loops and network waits in
+// `sectools` and `data` see the same interrupt as cell loops.
 extern "C" fn on_sigint(_signal: libc::c_int) {
-    INTERRUPT_REQUESTED.store(true, Ordering::SeqCst);
+    sectools::runtime::request_interrupt();
 }
 
 /// Forgets an interrupt that arrived after its cell had already finished.
 pub fn clear_interrupt() {
-    INTERRUPT_REQUESTED.store(false, Ordering::SeqCst);
+    sectools::runtime::clear_interrupt();
 }
 
 /// Stops the running cell if an interrupt was requested. Cheap: one atomic load.
 #[inline]
 pub fn interrupt_point() {
-    if INTERRUPT_REQUESTED.load(Ordering::Relaxed) {
+    if sectools::runtime::check_interrupt().is_err() {
         interrupt_now();
     }
 }
 
 #[cold]
 fn interrupt_now() {
-    INTERRUPT_REQUESTED.store(false, Ordering::SeqCst);
     send(&ChildEvent::Interrupted);
     // resume_unwind skips the panic hook: an interrupt is not reported as a panic.
     std::panic::resume_unwind(Box::new(Interrupted));

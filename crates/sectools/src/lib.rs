@@ -37,6 +37,7 @@ pub use proctree::{
     EventFilter, ProcSchema, ProcessNode, ProcessTree, TreeSummary, build_process_tree,
 };
 pub use refang::refang;
+pub use runtime::{Interrupted, Progress, ProgressSink, check_interrupt};
 
 mod auditd;
 mod b64;
@@ -48,3 +49,4 @@ mod ioc;
 pub mod jsonl;
 pub(crate) mod proctree;
 mod refang;
+pub mod runtime;

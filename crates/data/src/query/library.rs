@@ -235,6 +235,11 @@ impl QueryLibrary {
         Ok(())
     }
 
+    /// Adds an already parsed file.
+    pub(crate) fn push_file(&mut self, file: QueryFile) {
+        self.files.push(file);
+    }
+
     /// The files, in load order.
     pub fn files(&self) -> &[QueryFile] {
         &self.files

@@ -10,6 +10,7 @@ pub mod entity_graph;
 pub mod logon;
 pub mod map;
 pub mod proctree;
+pub mod queries;
 pub mod timeline;
 
 pub(crate) mod frame;

@@ -33,6 +33,7 @@ mod any;
 mod controls;
 mod model;
 mod security;
+pub(crate) use security::NotebookProgress;
 
 /// Front-end events from the kernel; see [`model::dispatch`].
 #[doc(hidden)]

@@ -38,6 +38,7 @@ pub use env_key::GetEnvironmentKey;
 pub use get_text::GetText;
 pub use lookback::Lookback;
 pub use option_buttons::OptionButtons;
+pub(crate) use progress::NotebookProgress;
 pub use progress::{ProgressBar, progress};
 pub use query_time::{QueryTime, TimeUnit};
 pub use select_alert::SelectAlert;

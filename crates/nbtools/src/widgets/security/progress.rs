@@ -167,3 +167,49 @@ mod tests {
         assert_eq!(empty.count.value(), "0/0 (100%)");
     }
 }
+
+/// Draws the progress of library calls (`sectools::Progress`: queries, lookups) as
+/// [`ProgressBar`]s below the running cell; installed by `runtime::install`.
+#[derive(Debug, Default)]
+pub(crate) struct NotebookProgress {
+    bars: std::sync::Mutex<Vec<(u64, ProgressBar)>>,
+    next_id: AtomicU64,
+}
+
+impl NotebookProgress {
+    fn with_bar(&self, id: u64, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(bars) = self.bars.lock()
+            && let Some((_, bar)) = bars.iter().find(|(bar_id, _)| *bar_id == id)
+        {
+            f(bar);
+        }
+    }
+}
+
+impl sectools::ProgressSink for NotebookProgress {
+    fn start(&self, label: &str, total: u64) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let bar = progress(total, label);
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.push((id, bar));
+        }
+        id
+    }
+
+    fn update(&self, id: u64, done: u64, total: u64, _note: &str) {
+        self.with_bar(id, |bar| {
+            bar.set_total(total);
+            bar.set(done);
+        });
+    }
+
+    fn finish(&self, id: u64, done: u64, _total: u64) {
+        self.with_bar(id, |bar| {
+            bar.set(done);
+            bar.finish();
+        });
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.retain(|(bar_id, _)| *bar_id != id);
+        }
+    }
+}
