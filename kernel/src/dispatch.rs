@@ -334,7 +334,9 @@ impl OutputSink for KernelSink {
                 }
                 content("comm_close", json!({"comm_id": comm_id, "data": {}}))
             }
-            ChildEvent::Panic { .. } | ChildEvent::Interrupted => return,
+            ChildEvent::Panic { .. } | ChildEvent::Interrupted | ChildEvent::CellError { .. } => {
+                return;
+            }
         };
         let mut message = child_of(&parent, message);
         if metadata.as_object().is_some_and(|m| !m.is_empty()) {
@@ -603,7 +605,13 @@ impl Kernel {
             }
             JupyterMessageContent::KernelInfoRequest(_) => self.reply(request, kernel_info()),
             JupyterMessageContent::IsCompleteRequest(is_complete) => {
-                let reply = match cell_source::completeness(&is_complete.code) {
+                // A magic cell's body is not Rust: it is complete as typed.
+                let completeness = if crate::magic::is_magic(&is_complete.code) {
+                    Completeness::Complete
+                } else {
+                    cell_source::completeness(&is_complete.code)
+                };
+                let reply = match completeness {
                     Completeness::Complete => {
                         IsCompleteReply::new(IsCompleteReplyStatus::Complete, String::new())
                     }
@@ -619,7 +627,14 @@ impl Kernel {
             JupyterMessageContent::CompleteRequest(complete) => {
                 let code = complete.code.clone();
                 let cursor = char_to_byte(&code, complete.cursor_pos);
-                let found = self.engine.complete(code.clone(), cursor).await;
+                let found = match crate::magic::complete(&code, cursor) {
+                    Some((matches, start, end)) => Completion {
+                        matches,
+                        start,
+                        end,
+                    },
+                    None => self.engine.complete(code.clone(), cursor).await,
+                };
                 self.reply(
                     request,
                     content(
@@ -826,10 +841,15 @@ impl Kernel {
             );
         }
         self.sink.set_parent(Some(request.clone()));
-        let outcome = self
-            .engine
-            .execute(execute.code.clone(), execute.allow_stdin)
-            .await;
+        let outcome = match crate::magic::translate(&execute.code) {
+            None => {
+                self.engine
+                    .execute(execute.code.clone(), execute.allow_stdin)
+                    .await
+            }
+            Some(Ok(rust)) => self.engine.execute(rust, execute.allow_stdin).await,
+            Some(Err(error)) => CellOutcome::Error(error),
+        };
         self.sink.set_parent(None);
         let user_expressions: serde_json::Map<String, Value> = execute
             .user_expressions

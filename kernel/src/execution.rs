@@ -375,6 +375,8 @@ pub fn timing(phase: &str, started: std::time::Instant) {
 #[derive(Debug, Default)]
 struct CellEvents {
     panic: Option<(String, Option<String>)>,
+    /// An error library code ended the cell with (`ChildEvent::CellError`).
+    error: Option<(String, String)>,
     interrupted: bool,
 }
 
@@ -438,6 +440,10 @@ fn outcome(
         Err(other) => CellOutcome::Error(CellError::new("evcxr error", other.to_string())),
         Ok(_) if events.interrupted => {
             interrupted("the cell was interrupted; variables it had not moved or defined are kept")
+        }
+        Ok(_) if events.error.is_some() => {
+            let (ename, evalue) = events.error.unwrap_or_default();
+            CellOutcome::Error(CellError::new(&ename, evalue))
         }
         Ok(_) if events.panic.is_some() => {
             let (message, location) = events.panic.unwrap_or_default();
@@ -575,6 +581,11 @@ impl Pump {
                                     Ok(ChildEvent::Panic { message, location }) => {
                                         if let Ok(mut e) = events.lock() {
                                             e.panic = Some((message, location));
+                                        }
+                                    }
+                                    Ok(ChildEvent::CellError { ename, evalue }) => {
+                                        if let Ok(mut e) = events.lock() {
+                                            e.error = Some((ename, evalue));
                                         }
                                     }
                                     Ok(ChildEvent::Interrupted) => {

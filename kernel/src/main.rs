@@ -14,6 +14,7 @@ mod execution;
 mod file_lock;
 mod install;
 mod lab;
+mod magic;
 mod notebook;
 mod preload;
 mod protocol;

@@ -153,7 +153,7 @@ impl OutputSink for NotebookSink {
             ChildEvent::CommClose { comm_id, .. } => {
                 state.comms.closed(&comm_id);
             }
-            ChildEvent::Panic { .. } | ChildEvent::Interrupted => {}
+            ChildEvent::Panic { .. } | ChildEvent::Interrupted | ChildEvent::CellError { .. } => {}
         }
     }
 

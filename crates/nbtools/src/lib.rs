@@ -67,6 +67,7 @@ pub use views::timeline::{
 mod display;
 mod entity_views;
 mod input;
+pub mod magic;
 mod mime;
 pub mod prelude;
 pub mod runtime;

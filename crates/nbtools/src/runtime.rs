@@ -78,6 +78,24 @@ pub fn interrupt_point() {
     }
 }
 
+/// The payload a cell ended by [`fail_cell`] unwinds with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellFailed;
+
+/// Ends the running cell with an error named `ename` (reported as the cell's error,
+/// with `message` as its text), unwinding like an interrupt so the variables the cell
+/// did not move survive. Outside a kernel it panics with the message.
+pub fn fail_cell(ename: &str, message: &str) -> ! {
+    if !in_kernel() {
+        panic!("{ename}: {message}");
+    }
+    send(&ChildEvent::CellError {
+        ename: ename.to_owned(),
+        evalue: message.to_owned(),
+    });
+    std::panic::resume_unwind(Box::new(CellFailed));
+}
+
 #[cold]
 fn interrupt_now() {
     send(&ChildEvent::Interrupted);

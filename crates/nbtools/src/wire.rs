@@ -60,6 +60,14 @@ pub enum ChildEvent {
     },
     /// The cell stopped at an interruption point after an interrupt request.
     Interrupted,
+    /// Library code ended the cell with an error the user should read (a failed magic,
+    /// a query error): the kernel reports it as the cell's error, named `ename`.
+    CellError {
+        /// The kind of error (`KqlError`, `MagicError`, ...).
+        ename: String,
+        /// The message, possibly several lines.
+        evalue: String,
+    },
     /// Open a comm from the kernel side (`comm_open` on IOPub).
     CommOpen {
         /// The new comm's id.
