@@ -64,6 +64,7 @@ pub use views::timeline::{
     timeline_values,
 };
 
+pub mod course;
 mod display;
 mod entity_views;
 mod input;
