@@ -22,8 +22,13 @@
 //! ```
 
 pub use chrono;
+pub use entities;
 pub use error::DataError;
 pub use json_lines::cell_json;
+pub use pivot::{
+    ColumnPivot, EntityPivot, ParamSource, Pivot, PivotJoin, PivotList, PivotParams, PivotQuery,
+    entity_field,
+};
 pub use polars;
 pub use provider::{
     Driver, LocalData, PROVIDER_NAMES, ParamSummary, QueryBuilder, QueryList, QueryProvider,
@@ -40,6 +45,7 @@ pub use time_range::TimeRange;
 mod error;
 mod json_lines;
 pub mod kql;
+mod pivot;
 mod provider;
 mod query;
 mod rows;

@@ -55,6 +55,7 @@ pub struct QueryProvider {
     library: QueryLibrary,
     time_range: Option<TimeRange>,
     timeout: Option<Duration>,
+    pivot_params: crate::pivot::PivotParams,
 }
 
 impl QueryProvider {
@@ -89,6 +90,7 @@ impl QueryProvider {
             library: QueryLibrary::new(),
             time_range: None,
             timeout: None,
+            pivot_params: crate::pivot::PivotParams::builtin()?,
         };
         provider.refilter();
         Ok(provider)
@@ -127,6 +129,29 @@ impl QueryProvider {
             self.all_queries.add_file(path)?;
         }
         self.refilter();
+        Ok(())
+    }
+
+    /// Which entity field fills which parameter in pivots (see [`crate::pivot`]).
+    pub fn pivot_params(&self) -> &crate::pivot::PivotParams {
+        &self.pivot_params
+    }
+
+    /// Adds a pivot parameter map (JSON, the format of `queries/pivot_params.json`)
+    /// so pivots reach user queries whose parameter names the built-in map lacks.
+    ///
+    /// # Errors
+    /// [`DataError::QueryFile`] naming the file and what is wrong.
+    pub fn add_pivot_params(&mut self, path: impl AsRef<Path>) -> Result<(), DataError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| DataError::QueryFile {
+            file: path.display().to_string(),
+            query: None,
+            param: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        let added = crate::pivot::PivotParams::from_json_str(&path.display().to_string(), &text)?;
+        self.pivot_params.extend(added);
         Ok(())
     }
 
