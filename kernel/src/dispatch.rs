@@ -841,15 +841,10 @@ impl Kernel {
             );
         }
         self.sink.set_parent(Some(request.clone()));
-        let outcome = match crate::magic::translate(&execute.code) {
-            None => {
-                self.engine
-                    .execute(execute.code.clone(), execute.allow_stdin)
-                    .await
-            }
-            Some(Ok(rust)) => self.engine.execute(rust, execute.allow_stdin).await,
-            Some(Err(error)) => CellOutcome::Error(error),
-        };
+        let outcome = self
+            .engine
+            .execute(execute.code.clone(), execute.allow_stdin)
+            .await;
         self.sink.set_parent(None);
         let user_expressions: serde_json::Map<String, Value> = execute
             .user_expressions

@@ -263,7 +263,13 @@ impl Engine {
 
     /// Runs one cell.
     pub fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
-        let outcome = self.run(code, allow_stdin);
+        // A magic cell (`%%kql`, ...) runs as the Rust that calls its nbtools function.
+        let translated = match crate::magic::translate(code) {
+            None => None,
+            Some(Ok(rust)) => Some(rust),
+            Some(Err(error)) => return CellOutcome::Error(error),
+        };
+        let outcome = self.run(translated.as_deref().unwrap_or(code), allow_stdin);
         if self.restarted {
             // A new cell process counts its comm events from zero.
             self.comm_progress.passed(0);

@@ -1,7 +1,7 @@
 //! The query browser: a provider's queries as an HTML list — grouped by family, each
 //! with its description, parameters and template — with a filter box.
 
-use data::{QueryList, QueryProvider, QuerySummary};
+use data::{PivotList, QueryList, QueryProvider, QuerySummary};
 
 use super::html::{esc, view_root};
 use crate::{MimeBundle, Render};
@@ -40,6 +40,55 @@ impl Render for QuerySummary {
         }
         text.push_str(&self.template);
         MimeBundle::text(text).with_html(query_list_html(&list))
+    }
+}
+
+impl Render for PivotList {
+    fn mime_bundle(&self) -> MimeBundle {
+        let mut inner = format!(
+            "<div class=\"hv-title\">Pivots from {} <span class=\"hv-note\">{} queries, {} lookups</span></div>\
+             <table><tr><th>query</th><th>values from the entity</th><th>description</th></tr>",
+            esc(&self.entity),
+            self.queries.len(),
+            self.lookups.len()
+        );
+        for q in &self.queries {
+            let params: Vec<String> = q
+                .params
+                .iter()
+                .map(|(k, v)| format!("<code>{}</code> = {}", esc(k), esc(v)))
+                .collect();
+            inner.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&q.name),
+                params.join("<br>"),
+                esc(&q.description)
+            ));
+        }
+        inner.push_str("</table>");
+        if !self.lookups.is_empty() {
+            inner.push_str("<div class=\"hv-title\">Lookups</div><table>");
+            for (name, about) in &self.lookups {
+                inner.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(name),
+                    esc(about)
+                ));
+            }
+            inner.push_str("</table>");
+        }
+        if !self.skipped.is_empty() {
+            inner.push_str("<details><summary>Queries that do not apply, and why</summary><table>");
+            for (name, why) in &self.skipped {
+                inner.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(name),
+                    esc(why)
+                ));
+            }
+            inner.push_str("</table></details>");
+        }
+        MimeBundle::text(self.to_string()).with_html(view_root("pivots", &inner, None))
     }
 }
 
@@ -119,6 +168,18 @@ mod tests {
         assert!(html.contains("<code>host_name</code></td><td>str</td><td><b>required</b>"));
         let text = bundle.get("text/plain").expect("text");
         assert!(text.contains("WindowsSecurity.list_host_logons(start, end, host_name)"));
+    }
+
+    #[test]
+    fn pivots_show_values_and_reasons() {
+        use data::Pivot;
+        let qp = provider();
+        let host: data::entities::Entity = data::entities::Host::from_fqdn("ws-014.corp").into();
+        let bundle = host.pivots(&qp).mime_bundle();
+        let html = bundle.get("text/html").expect("html");
+        assert!(html.contains("<code>WindowsSecurity.list_host_logons</code>"));
+        assert!(html.contains("<code>host_name</code> = ws-014.corp"));
+        assert!(html.contains("Lookups") && html.contains("dns_resolve"));
     }
 
     #[test]
