@@ -58,6 +58,9 @@ pub enum SectoolsError {
     /// Building or reading a DataFrame failed.
     #[error("DataFrame error: {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// A kernel interrupt stopped the call.
+    #[error(transparent)]
+    Interrupted(#[from] crate::runtime::Interrupted),
 }
 
 impl SectoolsError {

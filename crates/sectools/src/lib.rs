@@ -8,6 +8,9 @@
 //! | command lines | risky-command rules, command bursts | [`CmdRules::check`] | [`CmdRules::risky_cmd_line`], [`cmd_speed`] |
 //! | process trees | parents, roots, paths from 4688 / Sysmon / auditd / MDE events | – | [`build_process_tree`] |
 //! | event clustering | msticpy's process features (scores, hashes, delimiter counts) | [`eventcluster::delim_hash`] … | [`eventcluster::add_process_features`] |
+//! | outliers | Isolation Forest (seeded), msticpy's `identify_outliers`; `remove_common_items` | [`outliers::IsolationForest`] | [`outliers::identify_outliers`], [`outliers::remove_common_items`] |
+//! | anomalous sequences | sessions from events; Markov-model rarest windows (msticpy's `score_sessions`) | [`anomalous_sequence::Model`] | [`anomalous_sequence::sessionize_data`], [`anomalous_sequence::score_sessions`] |
+//! | time-series anomalies | STL decomposition, z-scores, anomaly periods, KQL time filter | [`timeseries::stl`] | [`timeseries::ts_anomalies_stl`], [`timeseries::extract_anomaly_periods`] |
 //! | refanging | undo `hxxp`, `[.]`, `[at]` | [`refang`] | – |
 //!
 //! Nothing here keeps global state: two calls with the same input give the same output.
@@ -39,6 +42,7 @@ pub use proctree::{
 pub use refang::refang;
 pub use runtime::{Interrupted, Progress, ProgressSink, check_interrupt};
 
+pub mod anomalous_sequence;
 mod auditd;
 mod b64;
 mod cmd_line;
@@ -47,6 +51,8 @@ pub mod eventcluster;
 mod frame;
 mod ioc;
 pub mod jsonl;
+pub mod outliers;
 pub(crate) mod proctree;
 mod refang;
 pub mod runtime;
+pub mod timeseries;
