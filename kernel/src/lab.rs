@@ -21,7 +21,7 @@ pub struct LabArgs {
     #[arg(long, value_name = "NOTEBOOK")]
     pub headless: Option<PathBuf>,
     /// The notebook JupyterLab opens first (relative to notebooks/).
-    #[arg(long, default_value = "00-kernel-tour.ipynb")]
+    #[arg(long, default_value = "course/01-kernel-and-rust.ipynb")]
     pub open: String,
 }
 

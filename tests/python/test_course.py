@@ -51,8 +51,8 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def check_cells(nb: Any) -> list[tuple[str, str]]:
-    """(question id, everything the cell displayed) for each check cell."""
+def check_cells(nb: Any) -> list[tuple[list[str], list[str]]]:
+    """(question ids, the text of each output) for each check cell."""
     found = []
     for cell in nb.cells:
         if cell.cell_type != "code" or "check" not in cell.get("metadata", {}).get("tags", []):
@@ -63,9 +63,29 @@ def check_cells(nb: Any) -> list[tuple[str, str]]:
                 shown.append(_text(out.get("data", {}).get("text/plain", "")))
             elif out.get("output_type") == "stream":
                 shown.append(_text(out.get("text", "")))
-        question = cell.metadata.get("huntrs", {}).get("question", "?")
-        found.append((question, "\n".join(shown)))
+        found.append((cell.metadata.get("huntrs", {}).get("questions", []), shown))
     return found
+
+
+def assert_checks_say(nb: Any, name: str, wanted: str) -> None:
+    checks = check_cells(nb)
+    assert checks, f"{name} has no check cell"
+    for questions, shown in checks:
+        verdicts = [text for text in shown if CORRECT in text or NOT_YET in text]
+        assert len(verdicts) == len(questions), f"{name}: check of {questions} showed {shown!r}"
+        wrong = [text for text in verdicts if wanted not in text]
+        assert not wrong, f"{name}: check of {questions} says {wrong!r}, expected {wanted!r}"
+
+
+def assert_no_error_text(nb: Any, name: str) -> None:
+    """A `?` that fails at the top level of a cell prints the error on stderr, and the
+    cell still counts as run: so no cell may write to stderr."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                problems.append(f"cell {index}: {_text(out.get('text', ''))[:500]}\n{_text(cell.source)}")
+    assert not problems, f"{name}: output on stderr:\n" + "\n\n".join(problems)
 
 
 # ---------------------------------------------------------------- structure, no kernel
@@ -96,11 +116,12 @@ def test_course_has_exercises_with_empty_answers(notebook: Path):
         if "exercise" not in cell.metadata.get("tags", []):
             continue
         exercises += 1
-        question = cell.metadata["huntrs"]["question"]
-        assert f'let {question} = "";' in cell.source, f"answer cell of {question} is not empty"
+        questions = cell.metadata["huntrs"]["questions"]
         following = cells[index + 1]
-        assert "check" in following.metadata.get("tags", []), f"no check cell after {question}"
-        assert f'nbtools::course::check("{question}"' in following.source
+        assert "check" in following.metadata.get("tags", []), f"no check cell after {questions}"
+        for question in questions:
+            assert f'let {question} = "";' in cell.source, f"answer cell of {question} is not empty"
+            assert f'nbtools::course::check("{question}"' in following.source
     assert exercises > 0, f"{notebook.name} has no exercise"
 
 
@@ -122,11 +143,8 @@ def test_course_notebook_runs_and_checks_say_not_yet(huntrs_bin, notebook: Path,
     nb = nbformat.read(out, as_version=4)
     nbformat.validate(nb)
     check_executed_notebook(nb)
-    checks = check_cells(nb)
-    assert checks, f"{notebook.name} has no check cell"
-    for question, shown in checks:
-        assert NOT_YET in shown, f"check of {question} says {shown!r}, expected {NOT_YET!r}"
-        assert CORRECT not in shown
+    assert_no_error_text(nb, notebook.name)
+    assert_checks_say(nb, notebook.name, NOT_YET)
 
 
 @pytest.mark.parametrize("notebook", SOLUTIONS, ids=lambda p: p.stem)
@@ -136,7 +154,5 @@ def test_solution_notebook_answers_correctly(notebook: Path):
     execute_with_nbclient(nb, notebook.parent)
     TIMES["solutions (nbclient)"][notebook.stem] = time.monotonic() - started
     check_executed_notebook(nb)
-    checks = check_cells(nb)
-    assert checks, f"{notebook.name} has no check cell"
-    wrong = [(q, s) for q, s in checks if CORRECT not in s]
-    assert not wrong, f"checks not correct: {wrong}"
+    assert_no_error_text(nb, notebook.name)
+    assert_checks_say(nb, notebook.name, CORRECT)

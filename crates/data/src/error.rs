@@ -77,4 +77,7 @@ pub enum DataError {
     /// A kernel interrupt stopped the call.
     #[error(transparent)]
     Interrupted(#[from] sectools::Interrupted),
+    /// An enrichment lookup or transform failed (named by sectools).
+    #[error(transparent)]
+    Sectools(#[from] sectools::SectoolsError),
 }

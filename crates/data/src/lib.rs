@@ -3,13 +3,16 @@
 //! | piece | what it does |
 //! |---|---|
 //! | [`QueryLibrary`] | msticpy's YAML query files (and huntrs's own `queries/`), validated, rendered with every value as a safe KQL/SPL literal |
+//! | [`QueryProvider`] | a library bound to a [`Driver`]: queries by name with a builder, `split_by`, listings |
+//! | [`LocalData`] | the driver that runs KQL over local files (the sample lab by default) |
+//! | [`Pivot`] | from an entity or a column to the queries about it (`queries/pivot_params.json`) |
+//! | [`drivers`] | remote drivers: Sentinel / Log Analytics, Data Explorer, Defender, Graph, Splunk; Azure AD sign-in |
 //! | [`kql`] | KQL parsed to a typed AST with positions and run locally over polars tables |
 //! | [`sample`] | the sample lab dataset: a fictional organisation's week with a planted intrusion |
 //! | [`read_table`], [`write_table`] | CSV, Parquet and JSON-lines files |
 //! | [`security_alerts`], [`security_events`] | table rows as typed alerts and events with their entities |
 //! | [`TimeRange`] | query time ranges |
 //!
-//! Query providers and drivers (local and remote) join these (see ARCHITECTURE.md).
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -42,6 +45,7 @@ pub use rows::{row_map, security_alerts, security_events};
 pub use table_file::{TableFormat, read_table, write_table};
 pub use time_range::TimeRange;
 
+pub mod drivers;
 mod error;
 mod json_lines;
 pub mod kql;

@@ -46,6 +46,18 @@ pub fn install() {
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
             send(&ChildEvent::Panic { message, location });
         }));
+        // Azure AD device-code sign-in: the prompt is shown in the running cell.
+        data::drivers::set_device_code_handler(std::sync::Arc::new(|prompt| {
+            crate::display(
+                &crate::MimeBundle::text(prompt.message.clone()).with_html(format!(
+                    "<div class=\"huntrs-signin\"><b>Sign in:</b> open <a href=\"{uri}\" target=\"_blank\" \
+                     rel=\"noopener\">{uri}</a> and enter the code <code>{code}</code> (valid {mins} min).</div>",
+                    uri = crate::escape_html(&prompt.verification_uri),
+                    code = crate::escape_html(&prompt.user_code),
+                    mins = prompt.expires_in.as_secs() / 60
+                )),
+            );
+        }));
         sectools::runtime::set_progress_sink(std::sync::Arc::new(
             crate::widgets::NotebookProgress::default(),
         ));

@@ -58,9 +58,88 @@ pub enum SectoolsError {
     /// Building or reading a DataFrame failed.
     #[error("DataFrame error: {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// A configuration file or value that cannot be used.
+    #[error("settings {source_name}: {message}")]
+    Settings {
+        /// The file, or the setting's dotted path.
+        source_name: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A secret setting that cannot be read; the reason says how to provide it.
+    #[error("secret setting {setting} is unavailable: {reason}")]
+    SecretUnavailable {
+        /// The setting's dotted path (`TIProviders.VirusTotal.Args.AuthKey`).
+        setting: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// Something needed is not configured.
+    #[error("{what} is not configured: {hint}")]
+    NotConfigured {
+        /// What is missing (`GeoIP database`).
+        what: String,
+        /// How to configure it.
+        hint: String,
+    },
+    /// A server answered with an error status (after any retries).
+    #[error("{host} answered HTTP {status}{}: {message}", status_hint(*status))]
+    HttpStatus {
+        /// The server's host name (never the query string, which may hold a key).
+        host: String,
+        /// The HTTP status.
+        status: u16,
+        /// The server's own message, shortened, with any key of the request removed.
+        message: String,
+    },
+    /// A request that got no answer (connection refused, TLS, reset).
+    #[error("request to {host} failed: {message}")]
+    HttpTransport {
+        /// The server's host name.
+        host: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A request that took longer than its timeout.
+    #[error(
+        "request to {host} timed out after {seconds:.1} s (raise the timeout if the service is slow)"
+    )]
+    Timeout {
+        /// The server's host name.
+        host: String,
+        /// The timeout.
+        seconds: f64,
+    },
+    /// A response that is not what the API documents (malformed JSON, missing fields).
+    #[error("{host} sent a response that could not be read: {message}")]
+    BadResponse {
+        /// The server's host name.
+        host: String,
+        /// What was wrong with it.
+        message: String,
+    },
+    /// A name or address lookup (DNS, GeoIP database) that failed.
+    #[error("lookup of {name} failed: {message}")]
+    Lookup {
+        /// What was looked up.
+        name: String,
+        /// Why it failed.
+        message: String,
+    },
     /// A kernel interrupt stopped the call.
     #[error(transparent)]
     Interrupted(#[from] crate::runtime::Interrupted),
+}
+
+/// The advice that goes with an HTTP error status.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => " (check the API key or credentials in msticpyconfig.yaml)",
+        404 => " (not found)",
+        429 => " (rate limited: lower the request rate or wait)",
+        500..=599 => " (server error)",
+        _ => "",
+    }
 }
 
 impl SectoolsError {

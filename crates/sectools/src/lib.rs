@@ -12,6 +12,10 @@
 //! | anomalous sequences | sessions from events; Markov-model rarest windows (msticpy's `score_sessions`) | [`anomalous_sequence::Model`] | [`anomalous_sequence::sessionize_data`], [`anomalous_sequence::score_sessions`] |
 //! | time-series anomalies | STL decomposition, z-scores, anomaly periods, KQL time filter | [`timeseries::stl`] | [`timeseries::ts_anomalies_stl`], [`timeseries::extract_anomaly_periods`] |
 //! | refanging | undo `hxxp`, `[.]`, `[at]` | [`refang`] | – |
+//! | TI lookups | VirusTotal, OTX, AbuseIPDB, GreyNoise, Tor, local lists; cached, rate limited | [`enrich::TiLookup::lookup_ioc`] | [`enrich::TiLookup::lookup_df`] |
+//! | GeoIP, whois, DNS | MaxMind `.mmdb`, IPStack, RDAP, hickory DNS, public suffixes | [`enrich::MaxMindGeoIp`], [`enrich::Rdap`], [`enrich::DnsResolver`] | [`enrich::geo_df`], [`enrich::Rdap::whois_df`], [`enrich::DnsResolver::resolve_df`] |
+//! | settings and secrets | `msticpyconfig.yaml`, `{EnvironmentVar: …}`, `HUNTRS_*` overrides; [`Secret`] never prints | [`Settings::load`] | – |
+//! | HTTP | timeouts, retries with backoff, rate limits, interrupts, streamed bodies | [`http::HttpClient`] | – |
 //!
 //! Nothing here keeps global state: two calls with the same input give the same output.
 //!
@@ -41,18 +45,24 @@ pub use proctree::{
 };
 pub use refang::refang;
 pub use runtime::{Interrupted, Progress, ProgressSink, check_interrupt};
+pub use secret::Secret;
+pub use settings::Settings;
 
 pub mod anomalous_sequence;
 mod auditd;
 mod b64;
 mod cmd_line;
+pub mod enrich;
 mod error;
 pub mod eventcluster;
 mod frame;
+pub mod http;
 mod ioc;
 pub mod jsonl;
 pub mod outliers;
 pub(crate) mod proctree;
 mod refang;
 pub mod runtime;
+mod secret;
+pub mod settings;
 pub mod timeseries;

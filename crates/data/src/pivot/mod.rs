@@ -19,7 +19,9 @@
 //! ```
 
 mod column;
+mod lookup;
 mod params;
+mod typed;
 
 use entities::Entity;
 
@@ -28,8 +30,18 @@ pub use params::{ParamSource, PivotParams, entity_field};
 
 use crate::{DataError, QueryBuilder, QueryProvider};
 
-/// The enrichment lookups that apply to an entity type (run them with
-/// `sectools::enrich`; see docs/enrichment.md).
+/// The entity field a lookup works on, per entity type.
+const LOOKUP_FIELDS: &[(&str, &str)] = &[
+    ("IpAddress", "address"),
+    ("Dns", "domain_name"),
+    ("Url", "url"),
+    ("FileHash", "value"),
+    ("Process", "command_line"),
+    ("Host", "fqdn"),
+];
+
+/// The enrichment lookups that apply to an entity type (`sectools::enrich` and the
+/// transforms, configured from msticpyconfig.yaml; see docs/enrichment.md).
 const LOOKUPS: &[(&str, &str, &str)] = &[
     (
         "IpAddress",
@@ -210,6 +222,40 @@ impl<'p> EntityPivot<'p> {
             builder = builder.param(&param, value);
         }
         Ok(builder)
+    }
+
+    /// Runs lookup `name` (one of [`PivotList::lookups`]) on the entity's value:
+    /// threat intelligence, GeoIP, whois, DNS, domain and URL checks, IoC extraction
+    /// or base64 decoding. Providers and databases come from msticpyconfig.yaml.
+    ///
+    /// # Errors
+    /// A lookup that does not apply to this entity type (naming those that do), an
+    /// entity without the value, a missing configuration, or the lookup's own error.
+    pub fn lookup(&self, name: &str) -> Result<polars::prelude::DataFrame, DataError> {
+        let kind = format!("{:?}", self.entity.kind());
+        let applies: Vec<&str> = LOOKUPS
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .map(|(_, n, _)| *n)
+            .collect();
+        if !applies.contains(&name) {
+            return Err(DataError::Unsupported(format!(
+                "`{name}` is not a lookup of a {kind}; its lookups are: {}",
+                if applies.is_empty() {
+                    "none".to_owned()
+                } else {
+                    applies.join(", ")
+                }
+            )));
+        }
+        let field = LOOKUP_FIELDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("", |(_, f)| *f);
+        let value = entity_field(&self.entity, field).ok_or_else(|| {
+            DataError::Unsupported(format!("this {kind} has no `{field}` to look up"))
+        })?;
+        lookup::run(name, &value)
     }
 
     /// What [`Pivot::pivots`] lists for the entity.

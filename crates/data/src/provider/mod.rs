@@ -28,6 +28,10 @@ pub use registry::PROVIDER_NAMES;
 use crate::query::canonical_environment;
 use crate::{DataError, QueryDef, QueryLibrary, TimeRange};
 
+fn sample_source() -> String {
+    crate::sample::default_dir().display().to_string()
+}
+
 /// Runs library queries by name through a [`Driver`].
 ///
 /// ```
@@ -59,19 +63,25 @@ pub struct QueryProvider {
 }
 
 impl QueryProvider {
-    /// A provider for a data environment: `LocalData` (the sample lab dataset, or the
-    /// folder in `$HUNTRS_LOCAL_DATA`) or a remote one ([`PROVIDER_NAMES`]), whose
-    /// connection settings come from msticpyconfig.yaml and the environment.
+    /// A provider for a data environment: `LocalData` (the folder in
+    /// `$HUNTRS_LOCAL_DATA` or msticpyconfig.yaml's `DataProviders.LocalData.Args.data_paths`,
+    /// else the sample lab dataset) or a remote one ([`PROVIDER_NAMES`]), whose
+    /// connection settings come from msticpyconfig.yaml and the environment. The
+    /// folders in `QueryDefinitions` (`Default`, `Custom`) join the library.
     ///
     /// # Errors
     /// [`DataError::Provider`] for an unknown name (listing the valid ones, with a
     /// suggestion) or missing settings; the driver's own errors.
     pub fn new(name: &str) -> Result<QueryProvider, DataError> {
-        let driver = registry::driver_for(name)?;
+        let settings = sectools::Settings::load()?;
+        let driver = registry::driver_for(name, &settings)?;
         let mut provider = Self::with_driver(driver)?;
-        if canonical_environment(name) == "localdata"
-            && std::env::var_os("HUNTRS_LOCAL_DATA").is_none()
-        {
+        // msticpyconfig.yaml's QueryDefinitions: the user's own query folders.
+        let definitions = settings.query_definitions();
+        for folder in definitions.default.iter().chain(&definitions.custom) {
+            provider.add_queries(sectools::settings::expand_home(folder))?;
+        }
+        if canonical_environment(name) == "localdata" && provider.source() == sample_source() {
             // The sample dataset's week, so its queries return rows without a picker.
             let options = crate::sample::SampleOptions::default();
             provider.time_range = Some(TimeRange::new(options.start(), options.end)?);

@@ -18,12 +18,30 @@ pub const PROVIDER_NAMES: &[&str] = &[
     "Splunk",
 ];
 
-pub(super) fn driver_for(name: &str) -> Result<Box<dyn Driver>, DataError> {
+pub(super) fn driver_for(
+    name: &str,
+    settings: &sectools::Settings,
+) -> Result<Box<dyn Driver>, DataError> {
     let canonical = canonical_environment(name);
     if canonical == "localdata" {
+        // msticpy's `DataProviders.LocalData.data_paths` (a folder or a list; the first
+        // folder is used).
+        let configured = [
+            "DataProviders.LocalData.data_paths",
+            "DataProviders.LocalData.Args.data_paths",
+        ]
+        .iter()
+        .find_map(|path| match settings.get(path)? {
+            serde_norway::Value::String(dir) => Some(dir.clone()),
+            serde_norway::Value::Sequence(dirs) => dirs.first()?.as_str().map(str::to_owned),
+            _ => None,
+        });
         let driver = match std::env::var_os("HUNTRS_LOCAL_DATA").filter(|d| !d.is_empty()) {
             Some(dir) => LocalData::from_dir(dir)?,
-            None => LocalData::sample()?,
+            None => match configured.filter(|p| !p.is_empty()) {
+                Some(dir) => LocalData::from_dir(sectools::settings::expand_home(&dir))?,
+                None => LocalData::sample()?,
+            },
         };
         return Ok(Box::new(driver));
     }
@@ -39,7 +57,10 @@ pub(super) fn driver_for(name: &str) -> Result<Box<dyn Driver>, DataError> {
             PROVIDER_NAMES.join(", ")
         )));
     }
-    Err(DataError::Provider(format!(
-        "the `{name}` driver is not available in this build"
-    )))
+    match crate::drivers::driver_for(name, settings)? {
+        Some(driver) => Ok(driver),
+        None => Err(DataError::Provider(format!(
+            "the `{name}` driver is not available in this build"
+        ))),
+    }
 }

@@ -11,6 +11,7 @@ pub mod logon;
 pub mod map;
 pub mod proctree;
 pub mod queries;
+pub mod ti;
 pub mod timeline;
 
 pub(crate) mod frame;
