@@ -154,12 +154,7 @@ impl QueryProvider {
     /// [`DataError::QueryFile`] naming the file and what is wrong.
     pub fn add_pivot_params(&mut self, path: impl AsRef<Path>) -> Result<(), DataError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| DataError::QueryFile {
-            file: path.display().to_string(),
-            query: None,
-            param: None,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = crate::query::read_query_file(path)?;
         let added = crate::pivot::PivotParams::from_json_str(&path.display().to_string(), &text)?;
         self.pivot_params.extend(added);
         Ok(())

@@ -220,12 +220,7 @@ impl QueryLibrary {
     /// Adds one file.
     pub fn add_file(&mut self, path: impl AsRef<Path>) -> Result<(), DataError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| DataError::QueryFile {
-            file: path.display().to_string(),
-            query: None,
-            param: None,
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = read_query_file(path)?;
         self.add_yaml_str(&path.display().to_string(), &text)
     }
 
@@ -337,6 +332,16 @@ impl QueryLibrary {
         families.dedup();
         families
     }
+}
+
+/// A query-library file's text; an unreadable file is a [`DataError::QueryFile`].
+pub(crate) fn read_query_file(path: &Path) -> Result<String, DataError> {
+    std::fs::read_to_string(path).map_err(|e| DataError::QueryFile {
+        file: path.display().to_string(),
+        query: None,
+        param: None,
+        message: format!("cannot read: {e}"),
+    })
 }
 
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {

@@ -98,6 +98,7 @@ mod library;
 mod params;
 mod render;
 mod suggest;
+pub(crate) use library::read_query_file;
 pub(crate) use suggest::closest;
 mod template;
 mod yaml;
