@@ -334,7 +334,10 @@ impl OutputSink for KernelSink {
                 }
                 content("comm_close", json!({"comm_id": comm_id, "data": {}}))
             }
-            ChildEvent::Panic { .. } | ChildEvent::Interrupted | ChildEvent::CellError { .. } => {
+            ChildEvent::Panic { .. }
+            | ChildEvent::Interrupted
+            | ChildEvent::CellError { .. }
+            | ChildEvent::QuestionMarkError => {
                 return;
             }
         };

@@ -384,6 +384,48 @@ struct CellEvents {
     /// An error library code ended the cell with (`ChildEvent::CellError`).
     error: Option<(String, String)>,
     interrupted: bool,
+    /// A top-level `?` returned an error (evcxr printed it on stderr).
+    question_mark: bool,
+    /// The end of what the cell printed on stderr: a failed `?`'s message.
+    stderr_tail: String,
+}
+
+impl CellEvents {
+    /// How much of the cell's stderr is kept for a failed `?`'s message.
+    const STDERR_KEPT: usize = 8 * 1024;
+
+    fn keep_stderr(&mut self, text: &str) {
+        self.stderr_tail.push_str(text);
+        if self.stderr_tail.len() > Self::STDERR_KEPT {
+            let mut cut = self.stderr_tail.len() - Self::STDERR_KEPT;
+            while !self.stderr_tail.is_char_boundary(cut) {
+                cut += 1;
+            }
+            // Start at a whole line where there is one.
+            if let Some(newline) = self.stderr_tail[cut..].find('\n') {
+                cut += newline + 1;
+            }
+            self.stderr_tail.drain(..cut);
+        }
+    }
+
+    /// The cell's error for a `?` that returned early.
+    fn question_mark_error(&self) -> CellError {
+        let message = self.stderr_tail.trim();
+        let message = if message.is_empty() {
+            "a `?` returned an error (it printed no message)"
+        } else {
+            message
+        };
+        let mut error = CellError::new("Error", message);
+        error.traceback = std::iter::once(String::from("the cell stopped at a `?` with:"))
+            .chain(message.lines().map(str::to_owned))
+            .chain(std::iter::once(String::from(
+                "(variables defined in this cell were lost; earlier ones are kept)",
+            )))
+            .collect();
+        error
+    }
 }
 
 fn outcome(
@@ -446,6 +488,9 @@ fn outcome(
         Err(other) => CellOutcome::Error(CellError::new("evcxr error", other.to_string())),
         Ok(_) if events.interrupted => {
             interrupted("the cell was interrupted; variables it had not moved or defined are kept")
+        }
+        Ok(_) if events.question_mark && events.error.is_none() && events.panic.is_none() => {
+            CellOutcome::Error(events.question_mark_error())
         }
         Ok(_) if events.error.is_some() => {
             let (ename, evalue) = events.error.unwrap_or_default();
@@ -594,6 +639,11 @@ impl Pump {
                                             e.error = Some((ename, evalue));
                                         }
                                     }
+                                    Ok(ChildEvent::QuestionMarkError) => {
+                                        if let Ok(mut e) = events.lock() {
+                                            e.question_mark = true;
+                                        }
+                                    }
                                     Ok(ChildEvent::Interrupted) => {
                                         if let Ok(mut e) = events.lock() {
                                             e.interrupted = true;
@@ -623,6 +673,9 @@ impl Pump {
                     while let Ok(more) = stderr.try_recv() {
                         text.push_str(&more);
                         text.push('\n');
+                    }
+                    if let Ok(mut e) = events.lock() {
+                        e.keep_stderr(&text);
                     }
                     sink.stream("stderr", &text);
                 };

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cell_process;
 mod cell_source;
 mod comm;
 mod connection;
@@ -89,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
-        prepare_cell_process();
+        cell_process::prepare();
     }
     if std::env::var_os("EVCXR_RUSTC_WRAPPER").is_some() {
         std::process::exit(rustc_wrapper::run());
@@ -133,17 +134,6 @@ fn main() -> anyhow::Result<()> {
             let (preload, _session) = select_preload()?;
             worker::run_engine_process(&args, &preload)
         }
-    }
-}
-
-/// The cell process must outlive neither the kernel nor a stray Ctrl-C.
-fn prepare_cell_process() {
-    // SAFETY: plain libc calls on this process, before any thread exists.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        // nbtools::runtime::install() replaces these with its handlers.
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGUSR1, libc::SIG_IGN);
     }
 }
 

@@ -153,7 +153,10 @@ impl OutputSink for NotebookSink {
             ChildEvent::CommClose { comm_id, .. } => {
                 state.comms.closed(&comm_id);
             }
-            ChildEvent::Panic { .. } | ChildEvent::Interrupted | ChildEvent::CellError { .. } => {}
+            ChildEvent::Panic { .. }
+            | ChildEvent::Interrupted
+            | ChildEvent::CellError { .. }
+            | ChildEvent::QuestionMarkError => {}
         }
     }
 

@@ -187,6 +187,26 @@ def test_panic_keeps_kernel_and_variables(fresh):
     assert_result(run(kc, "x + 1"), "6")
 
 
+def test_failed_question_mark_is_the_cells_error(shared):
+    kc = shared
+    run_ok(kc, "let kept = 41;")
+    cell = run(
+        kc,
+        'let lost = 1;\nlet n: i32 = "forty-two".parse()?;\nprintln!("not reached {n}");',
+    )
+    assert cell.status == "error", cell.describe()
+    assert cell.error is not None, cell.describe()
+    assert cell.error["ename"] == "Error", cell.describe()
+    assert "invalid digit found in string" in cell.error["evalue"], cell.describe()
+    assert "not reached" not in cell.stream("stdout"), cell.describe()
+    # evcxr drops what the failed cell defined and keeps the rest.
+    assert_result(run(kc, "kept + 1"), "42")
+    assert run(kc, "lost").status == "error"
+    # The next cell that succeeds is not blamed for the earlier error.
+    ok = run(kc, 'eprintln!("just a note"); 7')
+    assert ok.status == "ok", ok.describe()
+
+
 # ---------------------------------------------------------------- signing
 
 

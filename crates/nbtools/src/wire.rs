@@ -68,6 +68,10 @@ pub enum ChildEvent {
         /// The message, possibly several lines.
         evalue: String,
     },
+    /// A `?` at the top level of the cell returned an error. evcxr printed the error on
+    /// stderr; the kernel reports the cell as failed with that text. Sent by the
+    /// kernel's watcher on the cell process's stdout, not by library code.
+    QuestionMarkError,
     /// Open a comm from the kernel side (`comm_open` on IOPub).
     CommOpen {
         /// The new comm's id.

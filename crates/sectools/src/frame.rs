@@ -65,3 +65,18 @@ pub(crate) fn text_column(df: &DataFrame, name: &str) -> Result<Column, Sectools
 pub fn time_column_ns(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, SectoolsError> {
     crate::proctree::input::time_values(df, name)
 }
+
+/// A string column whose values are spans of one text (`None` spans are nulls).
+/// Writing values into one text first and copying them once is faster than a
+/// `String` per value; views into the text, without the copy, measured slower.
+pub(crate) fn text_from_spans(
+    name: &str,
+    text: &str,
+    spans: &[Option<(usize, usize)>],
+) -> StringChunked {
+    let mut builder = StringChunkedBuilder::new(name.into(), spans.len());
+    for span in spans {
+        builder.append_option(span.and_then(|(start, end)| text.get(start..end)));
+    }
+    builder.finish()
+}

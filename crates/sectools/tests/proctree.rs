@@ -124,8 +124,13 @@ fn assert_same_rows(tree: &ProcessTree, golden: &DataFrame, name: &str) {
     };
     let (keys, parents) = (text("proc_key"), text("parent_key"));
     let (roots, leaves, branches) = (text("IsRoot"), text("IsLeaf"), text("IsBranch"));
+    // Path segments are source positions; msticpy sorts by time with an unstable
+    // sort, so positions of equal times may differ: the depth they give may not.
+    let depth = |path: &str| path.split('/').count();
+    let paths = text("path");
     let flag = |v: &Option<String>| v.as_deref() == Some("1");
-    let want: BTreeSet<(String, Option<String>, bool, bool, bool)> = (0..golden.height())
+    type Row = (String, Option<String>, bool, bool, bool, usize);
+    let want: BTreeSet<Row> = (0..golden.height())
         .map(|i| {
             (
                 keys[i].clone().unwrap(),
@@ -133,10 +138,11 @@ fn assert_same_rows(tree: &ProcessTree, golden: &DataFrame, name: &str) {
                 flag(&roots[i]),
                 flag(&leaves[i]),
                 flag(&branches[i]),
+                depth(paths[i].as_deref().unwrap_or_default()),
             )
         })
         .collect();
-    let got: BTreeSet<(String, Option<String>, bool, bool, bool)> = tree
+    let got: BTreeSet<Row> = tree
         .nodes()
         .map(|n| {
             (
@@ -145,6 +151,7 @@ fn assert_same_rows(tree: &ProcessTree, golden: &DataFrame, name: &str) {
                 n.is_root(),
                 n.is_leaf(),
                 n.is_branch(),
+                depth(n.path()),
             )
         })
         .collect();

@@ -77,13 +77,17 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
         out.clear();
         out.extend(p.iter().map(|x| (x / eps).floor() as i64));
     };
-    let mut grid: FxHashMap<Vec<i64>, Vec<usize>> = FxHashMap::default();
+    let dims = points.first().map_or(0, Vec::len);
+    // Each grid cell keeps its members and, next to them, their coordinates: a
+    // neighbour search reads a cell's points in one sweep.
+    let mut grid: FxHashMap<Vec<i64>, (Vec<usize>, Vec<f64>)> = FxHashMap::default();
     let mut key = Vec::new();
     for (at, &(row, _)) in reps.iter().enumerate() {
         cell(&points[row], &mut key);
-        grid.entry(key.clone()).or_default().push(at);
+        let (members, coords) = grid.entry(key.clone()).or_default();
+        members.push(at);
+        coords.extend_from_slice(&points[row]);
     }
-    let dims = points.first().map_or(0, Vec::len);
     let offsets: Vec<Vec<i64>> = (0..3usize.pow(dims as u32))
         .map(|mut k| {
             (0..dims)
@@ -95,37 +99,44 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
                 .collect()
         })
         .collect();
-    // One key buffer for every lookup: cells are looked up 3^d times per point.
+    // Squared distances are compared, except near the boundary, where the square root
+    // decides exactly as scikit-learn's `distance <= eps` does.
+    let (inside, outside) = (eps * eps * (1.0 - 1e-9), eps * eps * (1.0 + 1e-9));
+    let within = |d2: f64| d2 <= inside || (d2 <= outside && d2.sqrt() <= eps);
+    // Visits the neighbours of representative `at` (itself included) in a fixed order,
+    // until `visit` returns false. One key buffer serves every lookup: cells are
+    // looked up 3^d times per point.
     let mut base = Vec::new();
-    let mut neighbours = |at: usize| -> Vec<usize> {
+    let mut for_neighbours = |at: usize, visit: &mut dyn FnMut(usize) -> bool| {
         let p = &points[reps[at].0];
         cell(p, &mut base);
-        let mut found = Vec::new();
         for off in &offsets {
             key.clear();
             key.extend(base.iter().zip(off).map(|(b, o)| b + o));
-            for &other in grid.get(&key[..]).map_or(&[][..], Vec::as_slice) {
-                let q = &points[reps[other].0];
+            let Some((members, coords)) = grid.get(&key[..]) else {
+                continue;
+            };
+            for (&other, q) in members.iter().zip(coords.chunks_exact(dims.max(1))) {
                 let d2: f64 = p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
-                if d2.sqrt() <= eps {
-                    found.push(other);
+                if within(d2) && !visit(other) {
+                    return;
                 }
             }
         }
-        found
     };
     let n = reps.len();
+    // A core point needs `min_samples` weight nearby: counting stops once it has it.
     let mut core = vec![false; n];
-    let mut lists: Vec<Option<Vec<usize>>> = vec![None; n];
-    for (at, slot) in lists.iter_mut().enumerate() {
-        let list = neighbours(at);
-        let weight: usize = list.iter().map(|&o| reps[o].1).sum();
-        core[at] = weight >= min_samples;
-        if core[at] {
-            *slot = Some(list);
-        }
+    for (at, is_core) in core.iter_mut().enumerate() {
+        let mut weight = 0;
+        for_neighbours(at, &mut |other| {
+            weight += reps[other].1;
+            weight < min_samples
+        });
+        *is_core = weight >= min_samples;
     }
     // Representatives are in first-row order, which is scikit-learn's visiting order.
+    // Each core point's neighbours are listed once, when the cluster reaches it.
     let mut label = vec![-1i64; n];
     let mut next = 0i64;
     let mut stack = Vec::new();
@@ -139,8 +150,13 @@ pub fn dbscan(points: &[Vec<f64>], eps: f64, min_samples: usize) -> Vec<i64> {
                 continue;
             }
             label[at] = next;
-            if let Some(list) = &lists[at] {
-                stack.extend(list.iter().copied().filter(|&o| label[o] == -1));
+            if core[at] {
+                for_neighbours(at, &mut |other| {
+                    if label[other] == -1 {
+                        stack.push(other);
+                    }
+                    true
+                });
             }
         }
         next += 1;

@@ -53,19 +53,17 @@ pub fn delim_count(value: &str) -> usize {
 /// CRC32 of the delimiter characters in order, UTF-8 encoded (msticpy's `delim_hash`):
 /// command lines with the same shape hash alike whatever their words.
 pub fn delim_hash(value: &str) -> u32 {
-    let mut crc = flate2::Crc::new();
+    let mut crc = crc32fast::Hasher::new();
     let mut buf = [0u8; 4];
     for c in value.chars().filter(|&c| is_delimiter(c)) {
         crc.update(c.encode_utf8(&mut buf).as_bytes());
     }
-    crc.sum()
+    crc.finalize()
 }
 
 /// CRC32 of the UTF-8 text (msticpy's `crc32_hash`).
 pub fn crc32_hash(value: &str) -> u32 {
-    let mut crc = flate2::Crc::new();
-    crc.update(value.as_bytes());
-    crc.sum()
+    crc32fast::hash(value.as_bytes())
 }
 
 /// What the features need from one string, in one pass: code-point sum, length in
@@ -89,19 +87,42 @@ const ASCII_DELIM: [bool; 128] = {
     table
 };
 
+/// Sum of the bytes and whether all are ASCII, in one pass the compiler vectorises.
+fn byte_sum(bytes: &[u8]) -> (i64, bool) {
+    let (mut sum, mut any_high) = (0u64, 0u8);
+    for &b in bytes {
+        sum += u64::from(b);
+        any_high |= b;
+    }
+    (sum as i64, any_high < 0x80)
+}
+
+/// Sum of the characters' code points (a path's score).
+fn ord_sum(value: &str) -> i64 {
+    match byte_sum(value.as_bytes()) {
+        (sum, true) => sum,
+        _ => value.chars().map(|c| i64::from(u32::from(c))).sum(),
+    }
+}
+
 fn line_stats(value: &str, scratch: &mut Vec<u8>) -> LineStats {
-    scratch.clear();
-    let (mut ord_sum, mut chars, mut delims) = (0i64, 0i64, 0i64);
-    if value.is_ascii() {
-        for &b in value.as_bytes() {
-            ord_sum += i64::from(b);
-            if ASCII_DELIM[usize::from(b)] {
-                scratch.push(b);
-            }
+    let bytes = value.as_bytes();
+    let (sum, ascii) = byte_sum(bytes);
+    let (mut ord_sum, mut chars, mut delims) = (sum, bytes.len() as i64, 0i64);
+    if ascii {
+        // Branch-free: every byte is written, the length only grows past delimiters.
+        scratch.clear();
+        scratch.resize(bytes.len(), 0);
+        let mut kept = 0;
+        for &b in bytes {
+            scratch[kept] = b;
+            kept += usize::from(ASCII_DELIM[usize::from(b)]);
         }
-        chars = value.len() as i64;
-        delims = scratch.len() as i64;
+        scratch.truncate(kept);
+        delims = kept as i64;
     } else {
+        scratch.clear();
+        (ord_sum, chars) = (0, 0);
         let mut buf = [0u8; 4];
         for c in value.chars() {
             ord_sum += i64::from(u32::from(c));
@@ -112,13 +133,11 @@ fn line_stats(value: &str, scratch: &mut Vec<u8>) -> LineStats {
             }
         }
     }
-    let mut crc = flate2::Crc::new();
-    crc.update(scratch);
     LineStats {
         ord_sum,
         chars,
         delims,
-        delim_crc: crc.sum(),
+        delim_crc: crc32fast::hash(scratch),
     }
 }
 
@@ -160,11 +179,7 @@ pub fn add_process_features(
             }
         });
         let paths: Vec<&str> = paths.iter().map(Option::unwrap_or_default).collect();
-        let mut scratch = Vec::new();
-        let scores: Vec<i64> = paths
-            .iter()
-            .map(|p| line_stats(p, &mut scratch).ord_sum)
-            .collect();
+        let scores: Vec<i64> = paths.iter().map(|p| ord_sum(p)).collect();
         out.with_column(Column::new(
             "processName".into(),
             paths

@@ -203,6 +203,7 @@ pub(crate) fn processes<'a>(
             host: host(i),
             key,
             parent_key,
+            parent: None,
         });
     }
 
@@ -238,6 +239,7 @@ pub(crate) fn processes<'a>(
             host: host(i),
             key: Some(key),
             parent_key: grand_key,
+            parent: None,
         };
         parents.push((proc, i));
     }
@@ -281,6 +283,7 @@ pub(crate) fn processes<'a>(
             host,
             key: Some(key),
             parent_key: None,
+            parent: None,
         });
     }
     procs.extend(parents.into_iter().map(|(p, _)| p));

@@ -71,14 +71,15 @@ pub fn build_process_tree(
         Layout::ParentById => {
             let inputs = winlx::Inputs::read(&events, &schema)?;
             let mut names = tree::Names::default();
-            let procs = winlx::processes(&inputs, &mut names)?;
-            ProcessTree::assemble(procs, &names, &events, &schema, notes)
+            let (procs, source_order) = winlx::processes(&inputs, &mut names)?;
+            ProcessTree::assemble(procs, source_order, &names, &events, &schema, notes)
         }
         Layout::MdeInternal | Layout::MdeEvents => {
             let inputs = mde::Inputs::read(&events, &schema)?;
             let mut names = tree::Names::default();
             let procs = mde::processes(&inputs, &mut names)?;
-            ProcessTree::assemble(procs, &names, &events, &schema, notes)
+            let source_order = (0..procs.len() as u32).collect();
+            ProcessTree::assemble(procs, source_order, &names, &events, &schema, notes)
         }
     }
 }

@@ -67,6 +67,10 @@ impl<'a> Key<'a> {
 
     fn write(&self, names: &Names<'_>, times: &mut KeyTimes, out: &mut String) {
         out.clear();
+        self.append(names, times, out);
+    }
+
+    fn append(&self, names: &Names<'_>, times: &mut KeyTimes, out: &mut String) {
         out.push_str(names.lower(self.name));
         out.push('|');
         out.push_str(self.pid);
@@ -101,6 +105,9 @@ pub(crate) struct Proc<'a> {
     pub host: Option<&'a str>,
     pub key: Option<Key<'a>>,
     pub parent_key: Option<Key<'a>>,
+    /// The parent's index among the processes, when the builder matched it (its key
+    /// is then `parent_key`); otherwise the parent is found by key.
+    pub parent: Option<u32>,
 }
 
 /// Counts over a tree, named as msticpy's `get_summary_info` names them.
@@ -311,37 +318,66 @@ impl<'t> ProcessNode<'t> {
 }
 
 impl ProcessTree {
-    /// Assembles the tree from processes with keys, in msticpy's source order.
+    /// Assembles the tree from processes with keys. `source_order` is msticpy's order
+    /// of `procs` (a permutation of their indexes): it decides which of two processes
+    /// with one key is kept, and the order of roots and of children. Everything read
+    /// per process in a random order (tree order) is in small arrays, not `procs`.
     pub(crate) fn assemble(
         procs: Vec<Proc<'_>>,
+        source_order: Vec<u32>,
         names: &Names<'_>,
         input: &DataFrame,
         schema: &ProcSchema,
         notes: Vec<String>,
     ) -> Result<ProcessTree, SectoolsError> {
-        // One process per key, the first seen (a process reported twice is one process).
-        let mut by_key: FxHashMap<Key<'_>, u32> =
+        // One process per key (a process reported twice is one process): the first in
+        // source order, which is also the first in storage order, because the key holds
+        // the time and both orders keep rows of equal time in input order.
+        let mut first: FxHashMap<Key<'_>, u32> =
             FxHashMap::with_capacity_and_hasher(procs.len(), Default::default());
-        let mut kept: Vec<u32> = Vec::with_capacity(procs.len());
+        let mut canonical: Vec<u32> = (0..procs.len() as u32).collect();
         for (i, p) in procs.iter().enumerate() {
-            match p.key {
-                Some(key) => {
-                    if let Entry::Vacant(slot) = by_key.entry(key) {
-                        slot.insert(kept.len() as u32);
-                        kept.push(i as u32);
+            if let Some(key) = p.key {
+                match first.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(i as u32);
                     }
+                    Entry::Occupied(seen) => canonical[i] = *seen.get(),
                 }
-                None => kept.push(i as u32),
             }
         }
-        let proc_of = |k: usize| &procs[kept[k] as usize];
+        let keep: Vec<bool> = (0..procs.len()).map(|i| canonical[i] == i as u32).collect();
+        let mut kept: Vec<u32> = Vec::with_capacity(procs.len());
+        let mut kept_at = vec![u32::MAX; procs.len()];
+        for (i, _) in keep.iter().enumerate().filter(|(_, keep)| **keep) {
+            kept_at[i] = kept.len() as u32;
+            kept.push(i as u32);
+        }
+        let by_key = |key: &Key<'_>| first.get(key).map(|&i| kept_at[i as usize]);
         let n = kept.len();
-        let parent_of: Vec<Option<u32>> = (0..n)
-            .map(|k| {
-                proc_of(k)
-                    .parent_key
-                    .and_then(|key| by_key.get(&key).copied())
+        // Source positions, and the kept processes in source order.
+        let mut source_position = vec![0u32; procs.len()];
+        for (pos, &i) in source_order.iter().enumerate() {
+            source_position[i as usize] = pos as u32;
+        }
+        let kept_in_source_order: Vec<u32> = source_order
+            .iter()
+            .filter(|&&i| keep[i as usize])
+            .map(|&i| kept_at[i as usize])
+            .collect();
+        let parent_of: Vec<Option<u32>> = kept
+            .iter()
+            .map(|&i| {
+                let p = &procs[i as usize];
+                match p.parent {
+                    Some(j) => Some(kept_at[canonical[j as usize] as usize]),
+                    None => p.parent_key.and_then(|key| by_key(&key)),
+                }
             })
+            .collect();
+        let is_root: Vec<bool> = kept
+            .iter()
+            .map(|&i| procs[i as usize].parent_key.is_none())
             .collect();
         // msticpy: a leaf is a process no row names as parent, duplicates included.
         let mut has_child = vec![false; n];
@@ -351,7 +387,7 @@ impl ProcessTree {
             .for_each(|&p| has_child[p as usize] = true);
         if n < procs.len() {
             for key in procs.iter().filter_map(|p| p.parent_key) {
-                if let Some(&p) = by_key.get(&key) {
+                if let Some(p) = by_key(&key) {
                     has_child[p as usize] = true;
                 }
             }
@@ -367,10 +403,10 @@ impl ProcessTree {
         let starts = counts.clone();
         let mut fill = counts;
         let mut children_src = vec![0u32; starts[n] as usize];
-        for (child, parent) in parent_of.iter().enumerate() {
-            if let Some(parent) = parent {
-                let slot = &mut fill[*parent as usize];
-                children_src[*slot as usize] = child as u32;
+        for &child in &kept_in_source_order {
+            if let Some(parent) = parent_of[child as usize] {
+                let slot = &mut fill[parent as usize];
+                children_src[*slot as usize] = child;
                 *slot += 1;
             }
         }
@@ -380,7 +416,11 @@ impl ProcessTree {
         let mut depth = vec![0u32; n];
         let mut reached = vec![false; n];
         let mut stack: Vec<u32> = Vec::new();
-        for root in (0..n).filter(|&k| proc_of(k).parent_key.is_none()) {
+        for &root in kept_in_source_order
+            .iter()
+            .filter(|&&k| is_root[k as usize])
+        {
+            let root = root as usize;
             stack.push(root as u32);
             depth[root] = 1;
             while let Some(node) = stack.pop() {
@@ -399,21 +439,21 @@ impl ProcessTree {
                 }
             }
         }
-        for k in 0..n {
-            if !reached[k] {
-                depth[k] = 1;
-                order.push(k as u32);
+        for &k in &kept_in_source_order {
+            if !reached[k as usize] {
+                depth[k as usize] = 1;
+                order.push(k);
             }
         }
         let mut position = vec![0u32; n];
         for (pos, &k) in order.iter().enumerate() {
             position[k as usize] = pos as u32;
         }
+        let row_of: Vec<Option<u32>> = kept.iter().map(|&i| procs[i as usize].row).collect();
         let mut links = Vec::with_capacity(n);
         let mut children = Vec::with_capacity(children_src.len());
         for &k in &order {
             let k = k as usize;
-            let p = proc_of(k);
             let start = children.len() as u32;
             if reached[k] {
                 children.extend(
@@ -428,14 +468,20 @@ impl ProcessTree {
                     .map(|p| position[p as usize]),
                 children: start..children.len() as u32,
                 depth: depth[k],
-                source_row: p.row,
+                source_row: row_of[k],
                 frame_row: 0,
-                is_root: p.parent_key.is_none(),
+                is_root: is_root[k],
                 is_leaf: !has_child[k],
             });
         }
-        let ordered: Vec<&Proc<'_>> = order.iter().map(|&k| proc_of(k as usize)).collect();
-        let source_index: Vec<u32> = order.iter().map(|&k| kept[k as usize]).collect();
+        let ordered: Vec<&Proc<'_>> = order
+            .iter()
+            .map(|&k| &procs[kept[k as usize] as usize])
+            .collect();
+        let source_index: Vec<u32> = order
+            .iter()
+            .map(|&k| source_position[kept[k as usize] as usize])
+            .collect();
         let (frame, columns) = frame(&ordered, &mut links, &source_index, names, input, schema)?;
         Ok(ProcessTree {
             links,
@@ -606,19 +652,6 @@ fn format_time(ns: i64) -> String {
         .to_string()
 }
 
-/// Text column from borrowed values.
-fn text<'s>(
-    name: &str,
-    values: impl Iterator<Item = Option<&'s str>>,
-    len: usize,
-) -> StringChunked {
-    let mut builder = StringChunkedBuilder::new(name.into(), len);
-    for value in values {
-        builder.append_option(value);
-    }
-    builder.finish()
-}
-
 /// Rows for inferred processes, shaped like the input: the schema's name, id, parent
 /// id, parent name and host columns hold what the children say; the rest are empty.
 fn inferred_rows(
@@ -672,20 +705,20 @@ fn frame(
     let n = procs.len();
     // Frame order: input rows by row number, then inferred processes in tree order.
     let mut slot = vec![u32::MAX; input.height()];
-    for (at, p) in procs.iter().enumerate() {
-        if let Some(row) = p.row {
+    for (at, l) in links.iter().enumerate() {
+        if let Some(row) = l.source_row {
             slot[row as usize] = at as u32;
         }
     }
     let mut by_frame: Vec<u32> = slot.into_iter().filter(|&at| at != u32::MAX).collect();
     let real = by_frame.len();
-    by_frame.extend((0..n as u32).filter(|&at| procs[at as usize].row.is_none()));
+    by_frame.extend((0..n as u32).filter(|&at| links[at as usize].source_row.is_none()));
     for (row, &at) in by_frame.iter().enumerate() {
         links[at as usize].frame_row = row as u32;
     }
     let rows: Vec<IdxSize> = by_frame[..real]
         .iter()
-        .filter_map(|&at| procs[at as usize].row.map(|r| r as IdxSize))
+        .filter_map(|&at| links[at as usize].source_row.map(|r| r as IdxSize))
         .collect();
     let mut df = if real == input.height() {
         input.clone()
@@ -712,30 +745,43 @@ fn frame(
 
     let mut buf = String::new();
     let mut times = KeyTimes::default();
-    let mut keys = StringChunkedBuilder::new("proc_key".into(), n);
-    for p in &procs {
-        match p.key {
-            Some(key) => {
-                key.write(names, &mut times, &mut buf);
-                keys.append_value(&buf);
-            }
-            None => keys.append_null(),
-        }
-    }
-    let proc_key = keys.finish();
-    let mut parents = StringChunkedBuilder::new("parent_key".into(), n);
-    for (p, &at) in procs.iter().zip(&by_frame) {
-        match (links[at as usize].parent, p.parent_key) {
-            // A linked parent's key is the one its child names.
-            (Some(parent), _) => parents.append_option(proc_key.get(frame_row(parent))),
+    let mut key_text = String::with_capacity(n * 64);
+    let key_spans: Vec<Option<(usize, usize)>> = procs
+        .iter()
+        .map(|p| {
+            p.key.map(|key| {
+                let start = key_text.len();
+                key.append(names, &mut times, &mut key_text);
+                (start, key_text.len())
+            })
+        })
+        .collect();
+    let proc_key = crate::frame::text_from_spans("proc_key", &key_text, &key_spans);
+    // A linked parent's key is its own proc_key: gathered, so the strings are shared,
+    // not copied. Keys of parents not in the tree follow the frame's keys.
+    let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
+    let mut unlinked_count = 0;
+    let gather: Vec<Option<IdxSize>> = procs
+        .iter()
+        .zip(&by_frame)
+        .map(|(p, &at)| match (links[at as usize].parent, p.parent_key) {
+            (Some(parent), _) => Some(frame_row(parent) as IdxSize),
             (None, Some(key)) => {
                 key.write(names, &mut times, &mut buf);
-                parents.append_value(&buf);
+                unlinked.append_value(&buf);
+                unlinked_count += 1;
+                Some((n + unlinked_count - 1) as IdxSize)
             }
-            (None, None) => parents.append_null(),
-        }
+            (None, None) => None,
+        })
+        .collect();
+    let mut keys_and_unlinked = proc_key.clone();
+    if unlinked_count > 0 {
+        keys_and_unlinked.append(&unlinked.finish())?;
     }
-    let parent_key = parents.finish();
+    let parent_key = keys_and_unlinked
+        .take(&IdxCa::from_iter_options("idx".into(), gather.into_iter()))?
+        .with_name("parent_key".into());
 
     // Each process's zero-padded number, then its path as its parent's plus that
     // number: tree order writes parents first.
@@ -747,61 +793,53 @@ fn frame(
         padded_at.push(padded.len());
     }
     let pad = |at: usize| &padded[padded_at[at]..padded_at[at + 1]];
-    let mut arena: Vec<u8> = Vec::with_capacity(n * 24);
+    let mut arena = String::with_capacity(n * 24);
     let mut path_at: Vec<(usize, usize)> = Vec::with_capacity(n);
     for (at, l) in links.iter().enumerate() {
         let start = arena.len();
         if let Some(parent) = l.parent {
             let (s, e) = path_at[parent as usize];
             arena.extend_from_within(s..e);
-            arena.push(b'/');
+            arena.push('/');
         }
-        arena.extend_from_slice(pad(at).as_bytes());
+        arena.push_str(pad(at));
         path_at.push((start, arena.len()));
     }
-    let path = text(
-        "path",
-        by_frame.iter().map(|&at| {
-            let (s, e) = path_at[at as usize];
-            std::str::from_utf8(&arena[s..e]).ok()
-        }),
-        n,
-    );
-    let of_frame = |f: &dyn Fn(&Links) -> bool| {
-        by_frame
-            .iter()
-            .map(|&at| f(&links[at as usize]))
-            .collect::<Vec<_>>()
-    };
+    // One pass in frame order builds every per-process column: `links` is in tree
+    // order, so each visit is a random access worth making once. Text columns are
+    // spans of `padded` and `arena`.
+    let span_of = |at: usize| Some((padded_at[at], padded_at[at + 1]));
+    let mut path_spans = Vec::with_capacity(n);
+    let mut source_spans = Vec::with_capacity(n);
+    let mut parent_spans = Vec::with_capacity(n);
+    let mut depth = Vec::with_capacity(n);
+    let (mut is_root, mut is_leaf) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut is_branch, mut is_inferred) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for &at in &by_frame {
+        let l = &links[at as usize];
+        path_spans.push(Some(path_at[at as usize]));
+        source_spans.push(span_of(at as usize));
+        parent_spans.push(l.parent.and_then(|p| span_of(p as usize)));
+        depth.push(l.depth);
+        is_root.push(l.is_root);
+        is_leaf.push(l.is_leaf);
+        is_branch.push(!l.is_root && !l.is_leaf);
+        is_inferred.push(l.source_row.is_none());
+    }
+    let path = crate::frame::text_from_spans("path", &arena, &path_spans);
+    let source_index = crate::frame::text_from_spans("source_index", &padded, &source_spans);
+    let parent_index = crate::frame::text_from_spans("parent_index", &padded, &parent_spans);
     let added = [
         proc_key.clone().into_column(),
         parent_key.clone().into_column(),
-        text(
-            "source_index",
-            by_frame.iter().map(|&at| Some(pad(at as usize))),
-            n,
-        )
-        .into_column(),
-        text(
-            "parent_index",
-            by_frame
-                .iter()
-                .map(|&at| links[at as usize].parent.map(|p| pad(p as usize))),
-            n,
-        )
-        .into_column(),
+        source_index.into_column(),
+        parent_index.into_column(),
         path.clone().into_column(),
-        Column::new(
-            "depth".into(),
-            by_frame
-                .iter()
-                .map(|&at| links[at as usize].depth)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("IsRoot".into(), of_frame(&|l| l.is_root)),
-        Column::new("IsLeaf".into(), of_frame(&|l| l.is_leaf)),
-        Column::new("IsBranch".into(), of_frame(&|l| !l.is_root && !l.is_leaf)),
-        Column::new("IsInferred".into(), of_frame(&|l| l.source_row.is_none())),
+        Column::new("depth".into(), depth),
+        Column::new("IsRoot".into(), is_root),
+        Column::new("IsLeaf".into(), is_leaf),
+        Column::new("IsBranch".into(), is_branch),
+        Column::new("IsInferred".into(), is_inferred),
     ];
     for column in added {
         df.with_column(column)?;

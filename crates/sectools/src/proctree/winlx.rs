@@ -58,11 +58,12 @@ impl Inputs {
     }
 }
 
-/// The processes of the frame the inputs came from, plus the inferred parents.
+/// The processes of the frame the inputs came from (in row order), then the inferred
+/// parents; and msticpy's order of them (by time, then the inferred parents).
 pub(crate) fn processes<'a>(
     inputs: &'a Inputs,
     names: &mut Names<'a>,
-) -> Result<Vec<Proc<'a>>, SectoolsError> {
+) -> Result<(Vec<Proc<'a>>, Vec<u32>), SectoolsError> {
     let times = &inputs.times;
     let n = times.len();
     let image = cells(&inputs.names)?;
@@ -90,9 +91,30 @@ pub(crate) fn processes<'a>(
 
     // merge_asof, backward, exact matches allowed: a row's candidates are all rows at or
     // before its time, the latest winning (later in order on a tie). Without parent
-    // names the name is not part of the match.
-    let mut latest: FxHashMap<(&str, u32), u32> =
+    // names the name is not part of the match. Each (id, name) pair gets a number in
+    // one pass in row order, so the pass in time order only indexes arrays.
+    let name_or_any = |name: u32| if parent_ids.is_some() { name } else { u32::MAX };
+    let mut pairs: FxHashMap<(&str, u32), u32> =
         FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let own_pair: Vec<u32> = (0..n)
+        .map(|i| match (pids[i], name_ids[i]) {
+            (Some(pid), Some(name)) => {
+                let next = pairs.len() as u32;
+                *pairs.entry((pid, name_or_any(name))).or_insert(next)
+            }
+            _ => u32::MAX,
+        })
+        .collect();
+    let parent_pair: Vec<u32> = (0..n)
+        .map(|i| {
+            let name = parent_ids.as_ref().map_or(u32::MAX, |p| p[i]);
+            ppids[i]
+                .and_then(|ppid| pairs.get(&(ppid, name)).copied())
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    let mut latest: Vec<u32> = vec![u32::MAX; pairs.len()];
+    drop(pairs);
     let mut parent_of: Vec<Option<u32>> = vec![None; n];
     let mut start = 0;
     while start < n {
@@ -103,63 +125,37 @@ pub(crate) fn processes<'a>(
                 .take_while(|&&i| times[i as usize] == t)
                 .count();
         for &i in &order[start..end] {
-            let i = i as usize;
-            if let (Some(pid), Some(name)) = (pids[i], name_ids[i]) {
-                let name = if parent_ids.is_some() { name } else { u32::MAX };
-                latest.insert((pid, name), i as u32);
+            if let Some(slot) = latest.get_mut(own_pair[i as usize] as usize) {
+                *slot = i;
             }
         }
         for &i in &order[start..end] {
             let i = i as usize;
-            let parent_name = parent_ids.as_ref().map_or(u32::MAX, |p| p[i]);
-            if let Some(ppid) = ppids[i] {
-                parent_of[i] = latest.get(&(ppid, parent_name)).copied();
-            }
+            parent_of[i] = latest
+                .get(parent_pair[i] as usize)
+                .copied()
+                .filter(|&j| j != u32::MAX);
         }
         start = end;
     }
-    drop(latest);
 
     let at = |v: &Option<Vec<Option<&'a str>>>, i: usize| v.as_ref().and_then(|v| v[i]);
+    // What a row says about its parent: name, name id and time.
+    let parent_side = |i: usize| match (parent_of[i], &parent_names) {
+        (Some(j), Some(p)) => (
+            Some(p[i]),
+            parent_ids.as_ref().map(|p| p[i]),
+            times[j as usize],
+        ),
+        (Some(j), None) => (image[j as usize], name_ids[j as usize], times[j as usize]),
+        (None, Some(p)) => (Some(p[i]), parent_ids.as_ref().map(|p| p[i]), 0),
+        (None, None) => (Some("unknown"), Some(unknown), 0),
+    };
+    // Processes are stored in row order, so later passes over the frame read memory in
+    // order; msticpy's order (by time) travels alongside as `source_order`.
     let mut procs = Vec::with_capacity(n + n / 16);
-    let mut inferred: Vec<Proc<'a>> = Vec::new();
-    let mut inferred_seen: FxHashSet<InferredId<'_>> = FxHashSet::default();
-    for &i in &order {
-        let i = i as usize;
-        let (parent_name, parent_name_id, parent_time) = match (parent_of[i], &parent_names) {
-            (Some(j), Some(p)) => (
-                Some(p[i]),
-                parent_ids.as_ref().map(|p| p[i]),
-                times[j as usize],
-            ),
-            (Some(j), None) => (image[j as usize], name_ids[j as usize], times[j as usize]),
-            (None, Some(p)) => (Some(p[i]), parent_ids.as_ref().map(|p| p[i]), 0),
-            (None, None) => (Some("unknown"), Some(unknown), 0),
-        };
-        let parent_key = Key::new(parent_name_id, ppids[i], Some(parent_time));
-        if parent_of[i].is_none() {
-            // msticpy tells inferred parents apart by host, id, name and the child's
-            // logon id; the one kept per key is the first.
-            let id = (
-                at(&hosts, i),
-                ppids[i],
-                at(&logons, i),
-                parent_name_id.unwrap_or(u32::MAX),
-            );
-            if inferred_seen.insert(id) {
-                inferred.push(Proc {
-                    row: None,
-                    name: parent_name,
-                    pid: ppids[i],
-                    time: Some(0),
-                    parent_name: None,
-                    parent_id: None,
-                    host: at(&hosts, i),
-                    key: parent_key,
-                    parent_key: None,
-                });
-            }
-        }
+    for i in 0..n {
+        let (parent_name, parent_name_id, parent_time) = parent_side(i);
         procs.push(Proc {
             row: Some(i as u32),
             name: image[i],
@@ -169,9 +165,41 @@ pub(crate) fn processes<'a>(
             parent_id: ppids[i],
             host: at(&hosts, i),
             key: Key::new(name_ids[i], pids[i], Some(times[i])),
-            parent_key,
+            parent_key: Key::new(parent_name_id, ppids[i], Some(parent_time)),
+            parent: parent_of[i],
         });
     }
-    procs.extend(inferred);
-    Ok(procs)
+    // msticpy tells inferred parents apart by host, id, name and the child's logon id;
+    // the one kept per key is the first in time order.
+    let mut inferred_seen: FxHashSet<InferredId<'_>> = FxHashSet::default();
+    let mut source_order = order;
+    for k in 0..n {
+        let i = source_order[k] as usize;
+        if parent_of[i].is_some() {
+            continue;
+        }
+        let (parent_name, parent_name_id, _) = parent_side(i);
+        let id = (
+            at(&hosts, i),
+            ppids[i],
+            at(&logons, i),
+            parent_name_id.unwrap_or(u32::MAX),
+        );
+        if inferred_seen.insert(id) {
+            source_order.push(procs.len() as u32);
+            procs.push(Proc {
+                row: None,
+                name: parent_name,
+                pid: ppids[i],
+                time: Some(0),
+                parent_name: None,
+                parent_id: None,
+                host: at(&hosts, i),
+                key: procs[i].parent_key,
+                parent_key: None,
+                parent: None,
+            });
+        }
+    }
+    Ok((procs, source_order))
 }
