@@ -203,6 +203,7 @@ fn a_column_pivot_runs_once_per_distinct_value_and_joins() {
         .unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 8, "one run per distinct host");
     let mut expected = 0;
+    let mut logons_per_host = Vec::new();
     for name in &names {
         let one = qp
             .query("WindowsSecurity.list_host_logons")
@@ -219,6 +220,7 @@ fn a_column_pivot_runs_once_per_distinct_value_and_joins() {
             .count();
         assert_eq!(keyed, one.height(), "{name}");
         expected += one.height();
+        logons_per_host.push(one.height());
     }
     assert_eq!(results.height(), expected);
     // Joined back: every input row with a host gets its host's logons.
@@ -228,15 +230,20 @@ fn a_column_pivot_runs_once_per_distinct_value_and_joins() {
         .run()
         .unwrap();
     assert!(joined.column("Row").is_ok() && joined.column("TargetUserName").is_ok());
-    let rows_per_host: usize = (0..1000).filter(|i| i % 10 < 8).count() / names.len();
-    assert!(joined.height() >= rows_per_host, "{joined}");
+    // Each host names 100 input rows; each of them meets all of its host's logons.
+    let rows_per_host = 100;
+    assert_eq!(joined.height(), rows_per_host * expected, "{joined}");
     let left = qp
         .pivot_column("WindowsSecurity.list_host_logons", &input, "Computer")
         .join(PivotJoin::Left)
         .run()
         .unwrap();
-    assert!(
-        left.height() >= joined.height() + 200,
+    // A left join also keeps the 200 rows without a host, and one row for each input
+    // row of a host without logons.
+    let hosts_without_logons = logons_per_host.iter().filter(|&&n| n == 0).count();
+    assert_eq!(
+        left.height(),
+        joined.height() + 200 + rows_per_host * hosts_without_logons,
         "rows without a host are kept"
     );
     // Bad column and ambiguous parameters are named.

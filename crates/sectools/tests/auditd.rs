@@ -172,6 +172,41 @@ fn log_analytics_export_column() {
     assert!(err.to_string().contains("column 'Nope' not found"));
 }
 
+/// A table shaped like the lab's LinuxAudit (raw lines plus the ids Log Analytics keeps)
+/// goes to a frame whole: input columns named like the computed ones are renamed.
+#[test]
+fn raw_line_table_with_its_own_audit_id() {
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("Computer".into(), ["web1", "web1"]),
+        Column::new("AuditId".into(), ["1551487424.869:752", "1551487424.869:752"]),
+        Column::new("RecordType".into(), ["SYSCALL", "EXECVE"]),
+        Column::new(
+            "RawData".into(),
+            [
+                "type=SYSCALL msg=audit(1551487424.869:752): arch=c000003e syscall=59 success=yes ppid=1 pid=42 uid=0 exe=\"/bin/dash\"",
+                "type=EXECVE msg=audit(1551487424.869:752): argc=2 a0=\"id\" a1=\"-u\"",
+            ],
+        ),
+    ])
+    .expect("frame");
+    let log = sectools::auditd_from_df(&df, "RawData", None).expect("parse");
+    let events = log.to_df().expect("to_df");
+    assert_eq!(events.height(), 1);
+    let text = |name: &str| {
+        events
+            .column(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .str()
+            .unwrap()
+            .get(0)
+            .map(str::to_string)
+    };
+    assert_eq!(text("AuditId").as_deref(), Some("1551487424.869:752"));
+    assert_eq!(text("AuditId_input").as_deref(), Some("1551487424.869:752"));
+    assert_eq!(text("RecordType").as_deref(), Some("SYSCALL"));
+    assert_eq!(text("cmdline").as_deref(), Some("id -u"));
+}
+
 /// msticpy's auditd_log.txt: 1,708 lines with 938 distinct audit ids. msticpy reports 381
 /// events because it groups by timestamp only and merges different serials; huntrs keeps
 /// them apart (one event per audit id), so the counts differ by design.

@@ -383,7 +383,8 @@ const INT_FIELDS: &[&str] = &[
 
 impl AuditLog {
     /// One row per event: `TimeGenerated` (UTC), `EventType`, `AuditId`, `RecordTypes`,
-    /// the metadata columns, `cmdline` (EXECVE events), then every field. A field seen
+    /// the metadata columns (one named like those four gets an `_input` suffix),
+    /// `cmdline` (EXECVE events), then every field. A field seen
     /// in two record types of one event is named `field_TYPE` for the later type.
     /// Id fields (pid, uid, ses, ...) are integers with unset (4294967295) as -1.
     pub fn to_df(&self) -> Result<DataFrame, SectoolsError> {
@@ -446,7 +447,13 @@ impl AuditLog {
         ];
         let n = self.events.len();
         for (name, cells) in columns.names.iter().zip(&columns.cells) {
-            out.push(typed_column(name, cells, n));
+            // Input columns named like the ones computed here (a Log Analytics export
+            // has its own `AuditId`) are kept under another name.
+            if out.iter().any(|c| c.name().as_str() == name) {
+                out.push(typed_column(&format!("{name}_input"), cells, n));
+            } else {
+                out.push(typed_column(name, cells, n));
+            }
         }
         Ok(DataFrame::new_infer_height(out)?)
     }
