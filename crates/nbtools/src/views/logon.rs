@@ -883,6 +883,30 @@ mod tests {
         );
     }
 
+    /// The query library's logon queries return what the view needs.
+    #[test]
+    fn library_logon_queries_feed_the_view() {
+        let story = data::sample::story(&Default::default());
+        let mut qp = data::QueryProvider::new("LocalData").unwrap();
+        let logons = qp
+            .query("WindowsSecurity.list_host_logons")
+            .param("host_name", story.lateral_target_host.as_str())
+            .run()
+            .unwrap();
+        assert!(logons.height() > 0);
+        let view = LogonView::new(&logons).build().unwrap();
+        let counts = format!("{} logons, 0 failed", logons.height());
+        assert!(view.plain().contains(&counts), "{}", view.plain());
+        let failures = qp
+            .query("WindowsSecurity.list_logon_failures")
+            .run()
+            .unwrap();
+        assert!(failures.height() > 0);
+        let view = LogonView::new(&failures).build().unwrap();
+        let counts = format!("{n} logons, {n} failed", n = failures.height());
+        assert!(view.plain().contains(&counts), "{}", view.plain());
+    }
+
     #[test]
     fn names_logon_types_and_statuses() {
         assert_eq!(logon_type_name("10"), "10 RemoteInteractive");
