@@ -733,6 +733,17 @@ pub const SCALAR_FUNCTIONS: &[&str] = &[
     "todynamic",
     "bin",
     "not",
+    "log",
+    "log10",
+    "log2",
+    "exp",
+    "exp2",
+    "exp10",
+    "sqrt",
+    "pow",
+    "abs",
+    "round",
+    "ceiling",
 ];
 
 /// Aggregation functions, accepted only in the aggregations of `summarize`.

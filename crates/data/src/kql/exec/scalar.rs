@@ -532,12 +532,87 @@ impl Exec<'_> {
                     )),
                 }
             }
+            "log" | "log10" | "log2" | "exp" | "exp2" | "exp10" | "sqrt" | "abs" | "ceiling" => {
+                self.arity(name, args, span, 1, 1)?;
+                let f: fn(f64) -> Option<f64> = match name {
+                    // KQL: null for a negative argument.
+                    "log" => |x| (x >= 0.0).then(|| x.ln()),
+                    "log10" => |x| (x >= 0.0).then(|| x.log10()),
+                    "log2" => |x| (x >= 0.0).then(|| x.log2()),
+                    "sqrt" => |x| (x >= 0.0).then(|| x.sqrt()),
+                    "exp" => |x| Some(x.exp()),
+                    "exp2" => |x| Some(x.exp2()),
+                    "exp10" => |x| Some(10f64.powf(x)),
+                    "abs" => |x| Some(x.abs()),
+                    _ => |x| Some(x.ceil()),
+                };
+                Ok(real_map(arg(0)?, name, f))
+            }
+            "pow" => {
+                self.arity(name, args, span, 2, 2)?;
+                let exponent = match self.const_lit(&args[1]) {
+                    Some(Literal::Int(n)) => n as f64,
+                    Some(Literal::Real(r)) => r,
+                    _ => {
+                        return Err(self.err(
+                            args[1].span(),
+                            "pow() needs a constant number as its exponent",
+                        ));
+                    }
+                };
+                Ok(real_map(arg(0)?, "pow", move |x| Some(x.powf(exponent))))
+            }
+            "round" => {
+                self.arity(name, args, span, 1, 2)?;
+                let digits = match args.get(1).map(|a| self.const_lit(a)) {
+                    None => 0,
+                    Some(Some(Literal::Int(d))) => d,
+                    Some(_) => {
+                        return Err(self.err(
+                            args[1].span(),
+                            "round() needs a constant whole number of digits",
+                        ));
+                    }
+                };
+                let scale = 10f64.powi(digits.clamp(-300, 300) as i32);
+                Ok(real_map(arg(0)?, "round", move |x| {
+                    Some((x * scale).round() / scale)
+                }))
+            }
             _ => Err(self.err(
                 span,
                 format!("function '{name}' is not supported yet by the executor"),
             )),
         }
     }
+}
+
+/// A real-valued function of one number, value by value (nulls stay null). polars's
+/// own math functions need features the workspace does not build.
+fn real_map(
+    x: PExpr,
+    name: &str,
+    f: impl Fn(f64) -> Option<f64> + Copy + Send + Sync + 'static,
+) -> PExpr {
+    x.cast(DataType::Float64).map_with_fmt_str(
+        move |column: polars::prelude::Column| {
+            let values: polars::prelude::Float64Chunked = column
+                .f64()?
+                .iter()
+                .map(|v| v.and_then(f).filter(|r| !r.is_nan()))
+                .collect();
+            Ok(polars::prelude::IntoColumn::into_column(
+                values.with_name(column.name().clone()),
+            ))
+        },
+        |_, field| {
+            Ok(polars::prelude::Field::new(
+                field.name().clone(),
+                DataType::Float64,
+            ))
+        },
+        name.to_string(),
+    )
 }
 
 /// `x` rounded down to a multiple of `step` (polars' floor division needs a feature the
