@@ -90,3 +90,27 @@ def test_magic_names_complete_and_cells_are_complete(kc):
     assert (reply["cursor_start"], reply["cursor_end"]) == (0, 4)
     msg_id = send_shell(kc, "is_complete_request", {"code": "%%kql\nSecurityEvent | where ("})
     assert wait_reply(kc, msg_id)["content"]["status"] == "complete"
+
+
+def test_progress_bar_output_ends_at_its_final_count(kc):
+    """Saved notebooks keep outputs, not widget messages: a finished progress bar
+    replaces its own output with the final count."""
+    cell = run_ok(
+        kc,
+        'let mut qp = QueryProvider::new("LocalData")?;\n'
+        "let failures = qp\n"
+        '    .query("WindowsSecurity.list_logon_failures")\n'
+        "    .split_by(std::time::Duration::from_secs(24 * 3600))\n"
+        "    .run()?;\n"
+        "failures.height()",
+    )
+    shown_ids = [
+        out["content"]["transient"].get("display_id")
+        for out in cell.outputs
+        if out["msg_type"] == "display_data"
+    ]
+    updates = [out for out in cell.outputs if out["msg_type"] == "update_display_data"]
+    assert updates, cell.describe()
+    final = updates[-1]["content"]
+    assert final["transient"]["display_id"] in shown_ids, cell.describe()
+    assert "(100%)" in final["data"]["text/plain"], cell.describe()

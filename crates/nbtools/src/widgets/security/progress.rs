@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{composite_bundle, control_html};
 use crate::widgets::{Container, Label, Progress};
-use crate::{MimeBundle, Render, display};
+use crate::{MimeBundle, Render, display_with_id};
 
 /// A progress bar with a count, for loops over many items. Cheap to update: the front
 /// end hears of a change only when the whole percentage moves. Clones share the bar,
@@ -33,13 +33,16 @@ pub struct ProgressBar {
     done: Arc<AtomicU64>,
     /// The percentage the front end shows, to skip updates that change nothing.
     shown: Arc<AtomicU64>,
+    /// Where [`progress`] showed the bar: `finish` replaces that output, so a saved
+    /// notebook (which keeps outputs, not widget messages) shows the final count.
+    shown_at: Arc<std::sync::OnceLock<crate::DisplayHandle>>,
 }
 
 /// A [`ProgressBar`] for `total` steps labelled `label`, displayed at once below the
 /// running cell.
 pub fn progress(total: u64, label: &str) -> ProgressBar {
     let bar = ProgressBar::new(total, label);
-    display(&bar);
+    let _ = bar.shown_at.set(display_with_id(&bar));
     bar
 }
 
@@ -58,6 +61,7 @@ impl ProgressBar {
             total: Arc::new(AtomicU64::new(total)),
             done: Arc::new(AtomicU64::new(0)),
             shown: Arc::new(AtomicU64::new(u64::MAX)),
+            shown_at: Arc::default(),
         };
         me.show(false);
         me
@@ -110,6 +114,9 @@ impl ProgressBar {
             .fetch_max(self.total.load(Ordering::SeqCst), Ordering::SeqCst);
         self.show(true);
         self.bar.set_bar_style("success");
+        if let Some(handle) = self.shown_at.get() {
+            handle.update(self);
+        }
     }
 
     /// Steps done.
