@@ -174,8 +174,8 @@ pub fn check_answer(id: &str, answer: &str) -> Result<Verdict, String> {
 /// A check cell: shows whether `answer` to question `id` is right ("not yet" with a
 /// hint when it is wrong or empty) and returns the verdict. Never panics: an unknown
 /// id is shown as a message.
-pub fn check(id: &str, answer: impl AsRef<str>) -> Verdict {
-    let (verdict, text) = match check_answer(id, answer.as_ref()) {
+pub fn check(id: &str, answer: impl std::fmt::Display) -> Verdict {
+    let (verdict, text) = match check_answer(id, &answer.to_string()) {
         Err(message) => (Verdict::Wrong, format!("⚠ {message}")),
         Ok(verdict) => {
             let question = QUESTIONS.iter().find(|q| q.id == id);
@@ -240,5 +240,8 @@ mod tests {
             .rev()
             .collect();
         assert_eq!(check_answer("exfil_bytes", &spaced), Ok(Verdict::Correct));
+        // A number need not be turned into text first.
+        assert_eq!(check("exfil_bytes", truth.exfil_bytes), Verdict::Correct);
+        assert_eq!(check("exfil_bytes", truth.exfil_bytes + 1), Verdict::Wrong);
     }
 }
