@@ -392,6 +392,9 @@ impl ProcessTree {
                 }
             }
         }
+        // Peak memory matters at 200k processes: what is done with goes now.
+        drop(first);
+        drop(canonical);
         // Children in source order, as ranges of one array.
         let mut counts = vec![0u32; n + 1];
         for parent in parent_of.iter().flatten() {
@@ -757,6 +760,7 @@ fn frame(
         })
         .collect();
     let proc_key = crate::frame::text_from_spans("proc_key", &key_text, &key_spans);
+    drop((key_text, key_spans));
     // A linked parent's key is its own proc_key: gathered, so the strings are shared,
     // not copied. Keys of parents not in the tree follow the frame's keys.
     let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
