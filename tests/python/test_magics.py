@@ -97,7 +97,7 @@ def test_progress_bar_output_ends_at_its_final_count(kc):
     replaces its own output with the final count."""
     cell = run_ok(
         kc,
-        'let mut qp = QueryProvider::new("LocalData")?;\n'
+        'let mut qp = data::QueryProvider::new("LocalData")?;\n'
         "let failures = qp\n"
         '    .query("WindowsSecurity.list_logon_failures")\n'
         "    .split_by(std::time::Duration::from_secs(24 * 3600))\n"
