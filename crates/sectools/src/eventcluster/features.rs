@@ -8,8 +8,7 @@ use crate::frame::{string_column, text_column};
 /// Sum of the characters' code points, divided by `scale` and floored (msticpy's
 /// `char_ord_score`). A `scale` of 0 is treated as 1.
 pub fn char_ord_score(value: &str, scale: u32) -> i64 {
-    let sum: i64 = value.chars().map(|c| i64::from(u32::from(c))).sum();
-    sum.div_euclid(i64::from(scale.max(1)))
+    ord_sum(value).div_euclid(i64::from(scale.max(1)))
 }
 
 /// Number of `delimiter`-separated tokens; an empty string is one token, as in Python.
@@ -53,12 +52,7 @@ pub fn delim_count(value: &str) -> usize {
 /// CRC32 of the delimiter characters in order, UTF-8 encoded (msticpy's `delim_hash`):
 /// command lines with the same shape hash alike whatever their words.
 pub fn delim_hash(value: &str) -> u32 {
-    let mut crc = crc32fast::Hasher::new();
-    let mut buf = [0u8; 4];
-    for c in value.chars().filter(|&c| is_delimiter(c)) {
-        crc.update(c.encode_utf8(&mut buf).as_bytes());
-    }
-    crc.finalize()
+    line_stats(value, &mut Vec::new()).delim_crc
 }
 
 /// CRC32 of the UTF-8 text (msticpy's `crc32_hash`).
