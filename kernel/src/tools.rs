@@ -239,8 +239,32 @@ fn write_b64_result(
     Ok(())
 }
 
+/// The first lines that were not audit records, and how many there were, on stderr.
+fn report_audit_issues(issues: &[sectools::AuditIssue], events: usize) {
+    for issue in issues.iter().take(20) {
+        eprintln!(
+            "huntrs auditd: line {}: {} ({:?})",
+            issue.line, issue.reason, issue.text
+        );
+    }
+    if !issues.is_empty() {
+        eprintln!(
+            "huntrs auditd: {} line(s) were not audit records; {events} event(s) parsed",
+            issues.len()
+        );
+    }
+}
+
 pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
-    let log = match read_column_table(&args.input)? {
+    let table = read_column_table(&args.input)?;
+    if let (None, Some(path)) = (&table, &args.input.output) {
+        // Raw text to a table file: straight into the frame, without events.
+        let bytes = read_input(args.input.input.as_deref())?;
+        let frame = sectools::auditd_frame(&jsonl::text(&bytes))?;
+        report_audit_issues(&frame.issues, frame.df.height());
+        return Ok(data::write_table(&frame.df, path)?);
+    }
+    let log = match table {
         Some((table, column)) => {
             let has_ids = table.column(&args.id_column).is_ok();
             sectools::auditd_from_df(&table, &column, has_ids.then_some(args.id_column.as_str()))?
@@ -250,19 +274,7 @@ pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
             sectools::parse_auditd(&jsonl::text(&bytes))
         }
     };
-    for issue in log.issues.iter().take(20) {
-        eprintln!(
-            "huntrs auditd: line {}: {} ({:?})",
-            issue.line, issue.reason, issue.text
-        );
-    }
-    if !log.issues.is_empty() {
-        eprintln!(
-            "huntrs auditd: {} line(s) were not audit records; {} event(s) parsed",
-            log.issues.len(),
-            log.events.len()
-        );
-    }
+    report_audit_issues(&log.issues, log.events.len());
     if let Some(path) = &args.input.output {
         return Ok(data::write_table(&log.to_df()?, path)?);
     }

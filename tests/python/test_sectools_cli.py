@@ -101,6 +101,17 @@ def test_auditd_events_and_issues(huntrs_bin: Path) -> None:
     assert "line 8" in proc.stderr and "2 line(s) were not audit records" in proc.stderr
 
 
+def test_auditd_table_reports_the_same_issues(huntrs_bin: Path, tmp_path: Path) -> None:
+    # --output reads the text straight into the table, without the events.
+    out = tmp_path / "events.csv"
+    proc = run(huntrs_bin, "auditd", str(FIXTURES / "auditd_sample.log"), "--output", str(out))
+    assert "line 8" in proc.stderr and "2 line(s) were not audit records; 5 event(s) parsed" in proc.stderr
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["EventType"] for r in rows] == ["SYSCALL_EXECVE", "USER_LOGIN", "SYSCALL_EXECVE", "USER_CMD", "CRED_ACQ"]
+    assert rows[0]["cmdline"] == "bash -c echo hello | base64 -d --"
+
+
 @pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is absent (a fresh clone); fixtures cover the feature")
 def test_auditd_corpus_to_csv(huntrs_bin: Path, tmp_path: Path) -> None:
     out = tmp_path / "events.csv"

@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | IoC extraction | IPs, URLs, domains, e-mail, hashes, paths; defanged forms | [`IocExtractor::extract`] | [`IocExtractor::extract_df`] |
 //! | base64 unpacking | recursive base64, gzip/zip/tar members, file types, hashes | [`B64Unpacker::unpack`] | [`B64Unpacker::unpack_df`] |
-//! | auditd | Linux audit records grouped into events, hex decoded | [`parse_auditd`] | [`auditd_from_df`], [`AuditLog::to_df`] |
+//! | auditd | Linux audit records grouped into events, hex decoded | [`parse_auditd`] | [`auditd_frame`], [`read_auditd_frame`], [`auditd_from_df`], [`AuditLog::to_df`] |
 //! | command lines | risky-command rules, command bursts | [`CmdRules::check`] | [`CmdRules::risky_cmd_line`], [`cmd_speed`] |
 //! | process trees | parents, roots, paths from 4688 / Sysmon / auditd / MDE events | – | [`build_process_tree`] |
 //! | event clustering | msticpy's process features (scores, hashes, delimiter counts) | [`eventcluster::delim_hash`] … | [`eventcluster::add_process_features`] |
@@ -31,8 +31,8 @@
 //! ```
 
 pub use auditd::{
-    AuditEvent, AuditIssue, AuditLog, AuditRecord, AuditSummary, auditd_from_df, parse_auditd,
-    read_auditd_file,
+    AuditEvent, AuditFrame, AuditIssue, AuditLog, AuditRecord, AuditSummary, auditd_frame,
+    auditd_from_df, parse_auditd, read_auditd_file, read_auditd_frame,
 };
 pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding};
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};

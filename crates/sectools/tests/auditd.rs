@@ -3,7 +3,7 @@
 mod common;
 
 use sectools::polars::prelude::*;
-use sectools::{AuditLog, parse_auditd};
+use sectools::{AuditLog, auditd_frame, parse_auditd};
 
 fn sample() -> AuditLog {
     parse_auditd(&common::read_fixture("fixtures/auditd_sample.log"))
@@ -293,4 +293,227 @@ fn msticpy_linux_events_csv() {
     let out = log.to_df().expect("frame");
     assert!(out.width() >= 32, "{}", out.width());
     assert!(out.column("Computer").is_ok());
+}
+
+/// `auditd_frame` reads the text straight into the table; it must equal the table built
+/// from the events, issues included, on every input (interleaved events too).
+#[test]
+fn frame_from_text_equals_table_from_events() {
+    let mut inputs = vec![
+        (
+            "auditd_sample.log",
+            common::read_fixture("fixtures/auditd_sample.log"),
+        ),
+        (
+            "auditd_interleaved.log",
+            common::read_fixture("fixtures/auditd_interleaved.log"),
+        ),
+    ];
+    if let Some(path) = common::corpus_file("msticpy-testdata/auditd_log.txt") {
+        inputs.push((
+            "auditd_log.txt",
+            std::fs::read_to_string(path).expect("corpus"),
+        ));
+    }
+    for (name, text) in inputs {
+        let log = parse_auditd(&text);
+        let from_events = log.to_df().expect("to_df");
+        let frame = auditd_frame(&text).expect("auditd_frame");
+        assert_eq!(frame.issues, log.issues, "{name}: issues");
+        assert_eq!(
+            frame.df.get_column_names(),
+            from_events.get_column_names(),
+            "{name}: columns"
+        );
+        let differing: Vec<String> = from_events
+            .columns()
+            .iter()
+            .filter(|expected| {
+                let actual = frame.df.column(expected.name()).expect("same names");
+                !actual
+                    .as_materialized_series()
+                    .equals_missing(expected.as_materialized_series())
+            })
+            .map(|c| {
+                format!(
+                    "{}: {:?} vs {:?}",
+                    c.name(),
+                    frame.df.column(c.name()).map(|a| a.head(Some(3))),
+                    c.head(Some(3))
+                )
+            })
+            .collect();
+        assert!(
+            differing.is_empty(),
+            "{name}: columns differ: {differing:#?}"
+        );
+    }
+}
+
+#[test]
+fn interleaved_events_keep_their_records_and_ids_as_written() {
+    // Two adjacent lines of an event that continues after a later one started stay in
+    // their own event (they once went to the latest event).
+    let log = parse_auditd(&common::read_fixture("fixtures/auditd_interleaved.log"));
+    let types: Vec<Vec<&str>> = log
+        .events
+        .iter()
+        .map(|e| e.records.iter().map(|r| r.record_type()).collect())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            vec!["SYSCALL", "EXECVE", "CWD", "PATH", "PROCTITLE"],
+            vec!["SYSCALL", "EXECVE"],
+            vec!["USER_START"]
+        ]
+    );
+    let frame =
+        auditd_frame(&common::read_fixture("fixtures/auditd_interleaved.log")).expect("frame");
+    let df = frame.df;
+    assert!(frame.issues.is_empty(), "{:?}", frame.issues);
+    let text = |name: &str| -> Vec<Option<String>> {
+        let column = df
+            .column(name)
+            .unwrap_or_else(|_| panic!("{name} missing: {df}"));
+        let column = column.cast(&DataType::String).expect("as text");
+        column
+            .str()
+            .expect("text")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    };
+    let some = |v: &str| Some(v.to_string());
+    assert_eq!(
+        text("AuditId"),
+        [
+            some("1700000100.000:601"),
+            some("1700000100.000:602"),
+            some("1700000101.000:603")
+        ]
+    );
+    assert_eq!(
+        text("EventType"),
+        [
+            some("SYSCALL_EXECVE"),
+            some("SYSCALL_EXECVE"),
+            some("USER_START")
+        ]
+    );
+    assert_eq!(
+        text("RecordTypes"),
+        [
+            some("SYSCALL,EXECVE,CWD,PATH,PROCTITLE"),
+            some("SYSCALL,EXECVE"),
+            some("USER_START")
+        ]
+    );
+    // argc after the arguments still bounds them; the forged index is ignored.
+    assert_eq!(text("cmdline"), [some("sh -c id"), some("id"), None]);
+    assert_eq!(text("proctitle"), [some("sh -c id"), None, None]);
+    // `pid` holds a non-integer in the PATH record's own column, so `pid` stays numeric.
+    assert_eq!(df.column("pid").expect("pid").dtype(), &DataType::Int64);
+    assert_eq!(text("pid_PATH"), [some("notanumber"), None, None]);
+    assert_eq!(text("exe_PATH"), [some("/bin/path-exe"), None, None]);
+    // `ses` and `auid` are numeric with unset as -1.
+    let ints = |name: &str| -> Vec<Option<i64>> {
+        df.column(name)
+            .expect(name)
+            .i64()
+            .expect("ints")
+            .iter()
+            .collect()
+    };
+    assert_eq!(ints("ses"), [Some(-1), Some(5), Some(5)]);
+    assert_eq!(ints("auid"), [Some(-1), Some(1000), Some(1000)]);
+    assert_eq!(ints("pid"), [Some(7), Some(2001), Some(0)]);
+}
+
+#[test]
+fn an_id_column_with_text_keeps_every_value_as_written() {
+    let text = concat!(
+        "type=USER_AUTH msg=audit(1700000200.000:1): pid=007 uid=007 auid=4294967295 ses=1 msg='res=success'\n",
+        "type=USER_AUTH msg=audit(1700000200.000:2): pid=-0 uid=4294967295 auid=1000 ses=unset msg='res=success'\n",
+        "type=USER_AUTH msg=audit(1700000200.000:3): pid=12 uid=x1 auid=1000 ses=2 msg='res=success'\n",
+    );
+    let frame = auditd_frame(text).expect("frame");
+    let uid: Vec<Option<&str>> = frame
+        .df
+        .column("uid")
+        .expect("uid")
+        .str()
+        .expect("text")
+        .iter()
+        .collect();
+    assert_eq!(uid, [Some("007"), Some("4294967295"), Some("x1")]);
+    let ses: Vec<Option<i64>> = frame
+        .df
+        .column("ses")
+        .expect("ses")
+        .i64()
+        .expect("ints")
+        .iter()
+        .collect();
+    assert_eq!(ses, [Some(1), Some(-1), Some(2)]);
+    assert!(
+        frame
+            .df
+            .equals_missing(&parse_auditd(text).to_df().expect("to_df"))
+    );
+}
+
+/// The same equality on 300 inputs made from the fixtures: lines shuffled (events
+/// interleave), cut short at a random byte, or duplicated.
+#[test]
+fn frame_equals_table_from_events_on_mangled_logs() {
+    let mut lines: Vec<String> = [
+        "fixtures/auditd_sample.log",
+        "fixtures/auditd_interleaved.log",
+    ]
+    .iter()
+    .flat_map(|f| {
+        common::read_fixture(f)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    })
+    .collect();
+    // A fixed-seed xorshift: the cases are the same on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    for case in 0..300 {
+        for i in (1..lines.len()).rev() {
+            lines.swap(i, next(i + 1));
+        }
+        let mut text = String::new();
+        for line in lines.iter().take(1 + next(lines.len())) {
+            let cut = match next(4) {
+                0 => (0..=line.len())
+                    .rev()
+                    .skip(next(line.len() + 1))
+                    .find(|&at| line.is_char_boundary(at))
+                    .unwrap_or(0),
+                _ => line.len(),
+            };
+            text.push_str(&line[..cut]);
+            text.push('\n');
+            if next(8) == 0 {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        let log = parse_auditd(&text);
+        let frame = auditd_frame(&text).expect("frame");
+        assert_eq!(frame.issues, log.issues, "case {case}:\n{text}");
+        assert!(
+            frame.df.equals_missing(&log.to_df().expect("to_df")),
+            "case {case}:\n{text}"
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! auditd parsing never panics and loses no line: each is a record or an issue.
+//! auditd parsing never panics and loses no line: each is a record or an issue. The
+//! table read straight from the text equals the one built from the events.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,4 +12,8 @@ fuzz_target!(|text: &str| {
     for event in &log.events {
         let _ = event.cmdline();
     }
+    let from_events = log.to_df().expect("the events' table");
+    let frame = sectools::auditd_frame(text).expect("the table from the text");
+    assert_eq!(frame.issues, log.issues);
+    assert!(frame.df.equals_missing(&from_events));
 });

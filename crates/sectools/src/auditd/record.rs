@@ -57,7 +57,19 @@ impl AuditRecord {
             fields: Vec::with_capacity(memchr::memchr_iter(b'=', body.as_bytes()).count()),
             line,
         };
-        parse_fields(record_type, body, record_type.len(), &mut record);
+        let base = record_type.len() as u32;
+        let span = |(start, end): (usize, usize)| (base + start as u32, base + end as u32);
+        visit_fields(record_type, body, &mut |key, value| {
+            let value = match value {
+                FieldValue::Span(start, end) => span((start, end)),
+                FieldValue::Decoded(decoded) => {
+                    let start = record.text.len() as u32;
+                    record.text.push_str(&decoded);
+                    (start, record.text.len() as u32)
+                }
+            };
+            record.fields.push((span(key), value));
+        });
         record
     }
 }
@@ -72,33 +84,55 @@ pub(crate) struct Header<'a> {
 }
 
 /// Splits a raw line into header and body, or says what is wrong with it.
-pub(crate) fn parse_header(line: &str) -> Result<Header<'_>, String> {
+///
+/// Byte by byte rather than with `str` searches: it runs once per line of logs of
+/// millions of lines.
+pub(crate) fn parse_header<'a>(line: &'a str) -> Result<Header<'a>, String> {
     let line = line.trim_end_matches(['\r', '\n']);
+    let b = line.as_bytes();
     // Forwarded logs prefix `node=host `.
-    let line = match line.strip_prefix("node=") {
-        Some(rest) => rest.split_once(' ').map_or(rest, |(_, r)| r),
-        None => line,
-    };
-    let rest = line
-        .strip_prefix("type=")
-        .ok_or("does not start with 'type='")?;
-    let (record_type, rest) = rest
-        .split_once(' ')
+    let mut at = 0;
+    if b.starts_with(b"node=") {
+        at = memchr::memchr(b' ', b).map_or(5, |space| space + 1);
+    }
+    if !b[at..].starts_with(b"type=") {
+        return Err("does not start with 'type='".into());
+    }
+    let type_start = at + 5;
+    let type_end = memchr::memchr(b' ', &b[type_start..])
+        .map(|p| type_start + p)
         .ok_or("no 'msg=audit(...)' after the type")?;
-    let rest = rest
-        .trim_start()
-        .strip_prefix("msg=audit(")
-        .ok_or("no 'msg=audit(' after the type")?;
-    let (id, body) = rest
-        .split_once("):")
-        .ok_or("unterminated 'msg=audit(...)'")?;
-    let (ts, serial) = id
-        .split_once(':')
-        .ok_or("audit id has no ':' between time and serial")?;
-    let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
-    let seconds = secs
-        .parse::<i64>()
-        .map_err(|_| format!("bad timestamp seconds '{secs}'"))?;
+    let mut at = type_end + 1;
+    while b.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    if !b[at..].starts_with(b"msg=audit(") {
+        return Err("no 'msg=audit(' after the type".into());
+    }
+    let id_start = at + 10;
+    let mut id_end = id_start;
+    loop {
+        match memchr::memchr(b')', &b[id_end..]) {
+            Some(p) if b.get(id_end + p + 1) == Some(&b':') => {
+                id_end += p;
+                break;
+            }
+            Some(p) => id_end += p + 1,
+            None => return Err("unterminated 'msg=audit(...)'".into()),
+        }
+    }
+    let id = &line[id_start..id_end];
+    // The id is short: a plain loop beats a `str` searcher's set-up.
+    let split = |text: &'a str, at: u8| {
+        let i = text.bytes().position(|b| b == at)?;
+        Some((&text[..i], &text[i + 1..]))
+    };
+    let (ts, serial) = split(id, b':').ok_or("audit id has no ':' between time and serial")?;
+    let (secs, frac) = split(ts, b'.').unwrap_or((ts, "0"));
+    let seconds = parse_decimal(secs)
+        .and_then(|n| i64::try_from(n).ok())
+        .or_else(|| secs.parse::<i64>().ok())
+        .ok_or_else(|| format!("bad timestamp seconds '{secs}'"))?;
     // Milliseconds from the first three fraction digits ("5" is 500 ms).
     if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("bad timestamp fraction '{frac}'"));
@@ -108,9 +142,10 @@ pub(crate) fn parse_header(line: &str) -> Result<Header<'_>, String> {
         .chain(std::iter::repeat(b'0'))
         .take(3)
         .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    let serial = serial
-        .parse::<u64>()
-        .map_err(|_| format!("bad serial '{serial}'"))?;
+    let serial = parse_decimal(serial)
+        .or_else(|| serial.parse::<u64>().ok())
+        .ok_or_else(|| format!("bad serial '{serial}'"))?;
+    let record_type = &line[type_start..type_end];
     if record_type.is_empty() {
         return Err("empty record type".into());
     }
@@ -119,27 +154,59 @@ pub(crate) fn parse_header(line: &str) -> Result<Header<'_>, String> {
         seconds,
         millis,
         serial,
-        body: body.trim_start(),
+        body: line[id_end + 2..].trim_start(),
     })
 }
 
-/// Fields auditd writes hex-encoded (unquoted) when the value has spaces or control characters.
-fn may_be_hex(record_type: &str, key: &str) -> bool {
-    match record_type {
-        "EXECVE" => {
-            key.starts_with('a')
-                && key[1..]
-                    .split('[')
-                    .next()
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                && !key.ends_with("_len")
+/// Plain decimal digits (the usual form), or `None` to leave the rest to `str::parse`.
+fn parse_decimal(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+    })
+}
+
+/// Which fields of a record type auditd writes hex-encoded (unquoted) when the value
+/// has spaces or control characters; decided once per record.
+#[derive(Clone, Copy)]
+enum HexFields {
+    /// `a0`, `a1[2]`, ... (not `a1_len`).
+    ExecveArgs,
+    Proctitle,
+    UserCmd,
+    /// `exe`, `comm`, `cwd`, `name`, `acct`, `cmd`, `data`, `old-data`, `new-data`.
+    Common,
+}
+
+impl HexFields {
+    fn of(record_type: &str) -> HexFields {
+        match record_type {
+            "EXECVE" => HexFields::ExecveArgs,
+            "PROCTITLE" => HexFields::Proctitle,
+            "USER_CMD" => HexFields::UserCmd,
+            _ => HexFields::Common,
         }
-        "PROCTITLE" => key == "proctitle",
-        "USER_CMD" => key == "cmd",
-        _ => matches!(
-            key,
-            "exe" | "comm" | "cwd" | "name" | "acct" | "cmd" | "data" | "old-data" | "new-data"
-        ),
+    }
+
+    fn may_be_hex(self, key: &str) -> bool {
+        match self {
+            HexFields::ExecveArgs => {
+                key.starts_with('a')
+                    && key[1..]
+                        .split('[')
+                        .next()
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    && !key.ends_with("_len")
+            }
+            HexFields::Proctitle => key == "proctitle",
+            HexFields::UserCmd => key == "cmd",
+            HexFields::Common => matches!(
+                key,
+                "exe" | "comm" | "cwd" | "name" | "acct" | "cmd" | "data" | "old-data" | "new-data"
+            ),
+        }
     }
 }
 
@@ -171,13 +238,31 @@ fn decode_hex(value: &str) -> Option<String> {
     Some(text)
 }
 
-/// Parses `key=value` items of `body`, which sits at `base` in the record's text.
-/// Values may be bare, "double" or 'single' quoted; a single-quoted `msg='...'`
-/// payload is parsed as fields in turn. The 0x1d group separator of enriched logs
-/// counts as a space.
-fn parse_fields(record_type: &str, body: &str, base: usize, record: &mut AuditRecord) {
+/// A field's value: a span of the body, or text decoded from hex.
+pub(crate) enum FieldValue {
+    Span(usize, usize),
+    Decoded(String),
+}
+
+/// Visits the `key=value` items of `body` in order, with spans relative to `body`'s
+/// start. Values may be bare, "double" or 'single' quoted; a single-quoted `msg='...'`
+/// payload is visited as fields in turn, after the record's own fields. The 0x1d group
+/// separator of enriched logs counts as a space. A bare word is a field with an empty value.
+pub(crate) fn visit_fields(
+    record_type: &str,
+    body: &str,
+    visit: &mut impl FnMut((usize, usize), FieldValue),
+) {
+    visit_fields_at(HexFields::of(record_type), body, 0, visit);
+}
+
+fn visit_fields_at(
+    hex: HexFields,
+    body: &str,
+    base: usize,
+    visit: &mut impl FnMut((usize, usize), FieldValue),
+) {
     let b = body.as_bytes();
-    let span = |start: usize, end: usize| ((base + start) as u32, (base + end) as u32);
     let mut i = 0;
     let mut nested: Vec<(usize, usize)> = Vec::new();
     while i < b.len() {
@@ -193,8 +278,10 @@ fn parse_fields(record_type: &str, body: &str, base: usize, record: &mut AuditRe
         }
         let key = &body[key_start..i];
         if i >= b.len() || b[i] != b'=' {
-            // A bare word: kept as a field with no value.
-            record.fields.push((span(key_start, i), span(i, i)));
+            visit(
+                (base + key_start, base + i),
+                FieldValue::Span(base + i, base + i),
+            );
             continue;
         }
         i += 1;
@@ -218,24 +305,19 @@ fn parse_fields(record_type: &str, body: &str, base: usize, record: &mut AuditRe
             nested.push((value_start, value_end));
             continue;
         }
-        let decoded = if quoted == 0 && may_be_hex(record_type, key) {
-            decode_hex(value)
-        } else {
-            None
-        };
-        let value_span = match decoded {
-            Some(decoded) => {
-                let start = record.text.len() as u32;
-                record.text.push_str(&decoded);
-                (start, record.text.len() as u32)
-            }
-            None => span(value_start, value_end),
-        };
-        record
-            .fields
-            .push((span(key_start, key_start + key.len()), value_span));
+        let key_span = (base + key_start, base + key_start + key.len());
+        match (quoted == 0 && hex.may_be_hex(key))
+            .then(|| decode_hex(value))
+            .flatten()
+        {
+            Some(decoded) => visit(key_span, FieldValue::Decoded(decoded)),
+            None => visit(
+                key_span,
+                FieldValue::Span(base + value_start, base + value_end),
+            ),
+        }
     }
     for (start, end) in nested {
-        parse_fields(record_type, &body[start..end], base + start, record);
+        visit_fields_at(hex, &body[start..end], base + start, visit);
     }
 }

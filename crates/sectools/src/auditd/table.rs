@@ -1,0 +1,545 @@
+//! The event table: one row per event, filled row by row as the records of each
+//! event arrive. [`AuditLog::to_df`](super::AuditLog::to_df) and
+//! [`auditd_frame`](super::auditd_frame) both build their frame here, so they agree
+//! on every column.
+//!
+//! Values go straight into Arrow arrays allocated zeroed for every row, so a row
+//! without a field costs nothing. Records of a type nearly always list the same fields in the same order,
+//! so the column of each field position is predicted from the previous record of that
+//! type and the name hash is only needed when the prediction misses.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use polars::prelude::*;
+use polars_arrow::array::{MutablePlString, PrimitiveArray, Utf8ViewArray, View};
+use polars_arrow::bitmap::MutableBitmap;
+use polars_arrow::datatypes::ArrowDataType;
+use polars_buffer::Buffer;
+use rustc_hash::FxHashMap;
+
+use crate::SectoolsError;
+
+/// Fields holding numeric ids; `4294967295` (unsigned -1) means "unset" and becomes -1.
+const INT_FIELDS: &[&str] = &[
+    "pid", "ppid", "uid", "gid", "euid", "egid", "suid", "sgid", "fsuid", "fsgid", "auid", "ses",
+    "argc", "items",
+];
+
+/// Columns computed per event; input columns with these names get an `_input` suffix.
+const EVENT_COLUMNS: [&str; 4] = ["TimeGenerated", "EventType", "AuditId", "RecordTypes"];
+
+const CMDLINE: &str = "cmdline";
+
+/// Arguments an EXECVE event may have before the rest are ignored (a forged
+/// `a999999999=` must not allocate a billion strings).
+const MAX_ARGS: usize = 1 << 20;
+
+/// An EXECVE event's command line, collected field by field: `a0..a{argc-1}`, long
+/// arguments split into `aN[k]` chunks joined back.
+#[derive(Default)]
+pub(super) struct CmdlineArgs {
+    argc: Option<Option<usize>>,
+    args: Vec<String>,
+    used: usize,
+}
+
+impl CmdlineArgs {
+    /// Takes one field of an EXECVE record.
+    pub(super) fn add(&mut self, key: &str, value: &str) {
+        if key == "argc" {
+            if self.argc.is_none() {
+                self.argc = Some(value.parse().ok());
+            }
+            return;
+        }
+        let Some(rest) = key.strip_prefix('a') else {
+            return;
+        };
+        let (index, chunked) = match rest.split_once('[') {
+            Some((n, _)) => (n, true),
+            None => (rest, false),
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            return;
+        };
+        if index >= MAX_ARGS || self.argc.flatten().is_some_and(|argc| index >= argc) {
+            return;
+        }
+        if self.used <= index {
+            // Strings past `used` are kept from earlier events for their capacity.
+            if self.args.len() <= index {
+                self.args.resize(index + 1, String::new());
+            }
+            self.args[self.used..=index]
+                .iter_mut()
+                .for_each(String::clear);
+            self.used = index + 1;
+        }
+        if !chunked {
+            self.args[index].clear();
+        }
+        self.args[index].push_str(value);
+    }
+
+    /// Writes the command line (arguments joined by spaces) into `out`, and resets.
+    pub(super) fn finish_into(&mut self, out: &mut String) {
+        let count = match self.argc.flatten() {
+            Some(argc) => argc.min(self.used),
+            None => self.used,
+        };
+        for (i, arg) in self.args[..count].iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(arg);
+        }
+        self.argc = None;
+        self.used = 0;
+    }
+}
+
+/// `a == b` for field names, inlined: they are a few bytes long, shorter than a call
+/// to `memcmp` takes.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// A string column filled in row order. Its views and validity start zeroed (null),
+/// allocated as fresh zero pages: rows without a value cost no writes.
+struct TextColumn {
+    views: Vec<View>,
+    validity: MutableBitmap,
+    /// Values longer than a view holds inline, in blocks that are never reallocated.
+    blocks: Vec<Vec<u8>>,
+    block_bytes: usize,
+    /// The next row without a value.
+    next: usize,
+}
+
+/// Size of the first block of long values; later ones double up to [`MAX_BLOCK`].
+const FIRST_BLOCK: usize = 8 * 1024;
+const MAX_BLOCK: usize = 16 * 1024 * 1024;
+
+impl TextColumn {
+    fn new(rows: usize) -> TextColumn {
+        TextColumn {
+            views: bytemuck::zeroed_vec(rows),
+            validity: MutableBitmap::from_len_zeroed(rows),
+            blocks: Vec::new(),
+            block_bytes: 0,
+            next: 0,
+        }
+    }
+
+    fn push(&mut self, row: usize, value: &str) {
+        let bytes = value.as_bytes();
+        self.views[row] = if bytes.len() <= View::MAX_INLINE_SIZE as usize {
+            View::new_inline(bytes)
+        } else {
+            let fits = self
+                .blocks
+                .last()
+                .is_some_and(|block| block.capacity() - block.len() >= bytes.len());
+            if !fits {
+                let last = self.blocks.last().map_or(0, Vec::capacity);
+                let size = (last * 2).clamp(FIRST_BLOCK, MAX_BLOCK).max(bytes.len());
+                self.blocks.push(Vec::with_capacity(size));
+            }
+            let index = self.blocks.len() - 1;
+            let block = &mut self.blocks[index];
+            let offset = block.len();
+            block.extend_from_slice(bytes);
+            self.block_bytes += bytes.len();
+            View::new_from_bytes(bytes, index as u32, offset as u32)
+        };
+        self.validity.set(row, true);
+        self.next = row + 1;
+    }
+
+    fn finish(self, name: &str) -> Column {
+        let blocks: Vec<Buffer<u8>> = self.blocks.into_iter().map(Buffer::from).collect();
+        // SAFETY: every valid view was made by `View::new_inline` or `new_from_bytes`
+        // from a `&str` copied whole into the block it names, at the offset it holds; the
+        // rest are zero views marked null. One validity bit per view.
+        let values = unsafe {
+            Utf8ViewArray::new_unchecked(
+                ArrowDataType::Utf8View,
+                Buffer::from(self.views),
+                Buffer::from(blocks),
+                Some(self.validity.into()),
+                None,
+                self.block_bytes,
+            )
+        };
+        StringChunked::with_chunk(name.into(), values).into_column()
+    }
+}
+
+/// An id column: integers while every value is one, text (the values as written) once
+/// one is not.
+struct IntColumn<'a> {
+    values: Vec<i64>,
+    validity: MutableBitmap,
+    /// Values whose text is not the integer's own rendering (`4294967295`, `unset`, `007`).
+    written: Vec<(usize, Cow<'a, str>)>,
+    next: usize,
+}
+
+fn id_integer(text: &str) -> Option<(i64, bool)> {
+    match text {
+        "4294967295" | "unset" => Some((-1, false)),
+        _ => {
+            let value = text.parse::<i64>().ok()?;
+            let canonical = match text.as_bytes() {
+                [b'0'] => true,
+                [b'-', first, ..] | [first, ..] => (b'1'..=b'9').contains(first),
+                [] => false,
+            };
+            Some((value, canonical))
+        }
+    }
+}
+
+impl<'a> IntColumn<'a> {
+    fn new(rows: usize) -> IntColumn<'a> {
+        IntColumn {
+            values: vec![0; rows],
+            validity: MutableBitmap::from_len_zeroed(rows),
+            written: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Adds a value, or gives it back when it is not an id integer.
+    fn push(&mut self, row: usize, value: Cow<'a, str>) -> Result<(), Cow<'a, str>> {
+        let Some((integer, canonical)) = id_integer(&value) else {
+            return Err(value);
+        };
+        self.values[row] = integer;
+        self.validity.set(row, true);
+        if !canonical {
+            self.written.push((row, value));
+        }
+        self.next = row + 1;
+        Ok(())
+    }
+
+    /// The values so far as text, exactly as they were written.
+    fn into_text(self) -> TextColumn {
+        let mut text = TextColumn::new(self.values.len());
+        let mut written = self.written.into_iter().peekable();
+        let mut rendered = String::new();
+        for (row, value) in self.values.iter().enumerate().take(self.next) {
+            if !self.validity.get(row) {
+                continue;
+            }
+            match written.next_if(|(at, _)| *at == row) {
+                Some((_, original)) => text.push(row, &original),
+                None => {
+                    rendered.clear();
+                    let _ = write!(rendered, "{value}");
+                    text.push(row, &rendered);
+                }
+            }
+        }
+        text
+    }
+
+    fn finish(self, name: &str) -> Column {
+        let values = PrimitiveArray::new(
+            ArrowDataType::Int64,
+            self.values.into(),
+            Some(self.validity.into()),
+        );
+        Int64Chunked::with_chunk(name.into(), values).into_column()
+    }
+}
+
+enum Values<'a> {
+    Text(TextColumn),
+    Int(IntColumn<'a>),
+}
+
+struct TableColumn<'a> {
+    name: String,
+    values: Values<'a>,
+    /// Record type that set this column's value in the current row ("" for metadata).
+    owner: &'a str,
+    /// Rows with a value.
+    count: usize,
+}
+
+impl<'a> TableColumn<'a> {
+    fn next(&self) -> usize {
+        match &self.values {
+            Values::Text(text) => text.next,
+            Values::Int(ints) => ints.next,
+        }
+    }
+
+    fn set(&mut self, row: usize, value: Cow<'a, str>, owner: &'a str) {
+        self.owner = owner;
+        self.count += 1;
+        let value = match &mut self.values {
+            Values::Text(text) => return text.push(row, &value),
+            Values::Int(ints) => match ints.push(row, value) {
+                Ok(()) => return,
+                Err(value) => value,
+            },
+        };
+        // The first value that is not an id integer turns the column into text.
+        let Values::Int(ints) =
+            std::mem::replace(&mut self.values, Values::Text(TextColumn::new(0)))
+        else {
+            unreachable!("matched Int above")
+        };
+        let mut text = ints.into_text();
+        text.push(row, &value);
+        self.values = Values::Text(text);
+    }
+
+    fn finish(self, name: &str) -> Column {
+        match self.values {
+            Values::Text(text) => text.finish(name),
+            Values::Int(ints) => ints.finish(name),
+        }
+    }
+}
+
+/// Builds the event table. Call [`begin_event`](Self::begin_event) for each event,
+/// then [`record`](Self::record) and [`field`](Self::field) for its records in input
+/// order, then [`finish`](Self::finish).
+pub(super) struct EventTable<'a> {
+    capacity: usize,
+    rows: usize,
+    times: Vec<i64>,
+    event_types: MutablePlString,
+    audit_ids: MutablePlString,
+    record_types: MutablePlString,
+    columns: Vec<TableColumn<'a>>,
+    index: FxHashMap<String, usize>,
+    /// Column of each `(field column, record type)` renamed `field_TYPE`.
+    renamed: FxHashMap<(usize, &'a str), usize>,
+    /// For each record type, the column of each field position in its latest record.
+    predicted: Vec<Vec<usize>>,
+    /// Index into `predicted` of each record type.
+    prediction_of: FxHashMap<&'a str, usize>,
+    cmdline_column: usize,
+    // The event being filled.
+    record_type: &'a str,
+    position: usize,
+    prediction: usize,
+    first_type: &'a str,
+    has_syscall: bool,
+    has_execve: bool,
+    joined_types: String,
+    cmdline: CmdlineArgs,
+    scratch: String,
+}
+
+impl<'a> EventTable<'a> {
+    /// A table of exactly `capacity` events whose input columns (carried as metadata)
+    /// are `metadata`; they come first, then `cmdline`, then the fields in first-seen order.
+    pub(super) fn new<'m>(capacity: usize, metadata: impl IntoIterator<Item = &'m str>) -> Self {
+        let mut table = EventTable {
+            capacity,
+            rows: 0,
+            times: Vec::with_capacity(capacity),
+            event_types: MutablePlString::with_capacity(capacity),
+            audit_ids: MutablePlString::with_capacity(capacity),
+            record_types: MutablePlString::with_capacity(capacity),
+            columns: Vec::new(),
+            index: FxHashMap::default(),
+            renamed: FxHashMap::default(),
+            predicted: Vec::new(),
+            prediction_of: FxHashMap::default(),
+            cmdline_column: 0,
+            record_type: "",
+            position: 0,
+            prediction: 0,
+            first_type: "",
+            has_syscall: false,
+            has_execve: false,
+            joined_types: String::new(),
+            cmdline: CmdlineArgs::default(),
+            scratch: String::new(),
+        };
+        for name in metadata {
+            table.column(name);
+        }
+        table.cmdline_column = table.column(CMDLINE);
+        table
+    }
+
+    fn column(&mut self, name: &str) -> usize {
+        if let Some(&at) = self.index.get(name) {
+            return at;
+        }
+        let values = if INT_FIELDS.contains(&name) {
+            Values::Int(IntColumn::new(self.capacity))
+        } else {
+            Values::Text(TextColumn::new(self.capacity))
+        };
+        self.columns.push(TableColumn {
+            name: name.to_string(),
+            values,
+            owner: "",
+            count: 0,
+        });
+        self.index.insert(name.to_string(), self.columns.len() - 1);
+        self.columns.len() - 1
+    }
+
+    /// Starts the next event (row): its time in milliseconds since the epoch and serial.
+    pub(super) fn begin_event(&mut self, millis: i64, serial: u64) {
+        self.end_event();
+        self.rows += 1;
+        self.times.push(millis);
+        self.scratch.clear();
+        let _ = write!(
+            self.scratch,
+            "{}.{:03}:{serial}",
+            millis.div_euclid(1000),
+            millis.rem_euclid(1000)
+        );
+        self.audit_ids.push_value(&self.scratch);
+    }
+
+    /// A metadata value of the current event (an input column carried over).
+    pub(super) fn metadata(&mut self, name: &str, value: &'a str) {
+        let at = self.column(name);
+        self.set(at, Cow::Borrowed(value), "");
+    }
+
+    /// Starts a record of the current event.
+    pub(super) fn record(&mut self, record_type: &'a str) {
+        let predicted = &mut self.predicted;
+        self.prediction = *self.prediction_of.entry(record_type).or_insert_with(|| {
+            predicted.push(Vec::new());
+            predicted.len() - 1
+        });
+        self.record_type = record_type;
+        self.position = 0;
+        if self.first_type.is_empty() {
+            self.first_type = record_type;
+        } else {
+            self.joined_types.push(',');
+        }
+        self.joined_types.push_str(record_type);
+        self.has_syscall |= record_type == "SYSCALL";
+        self.has_execve |= record_type == "EXECVE";
+    }
+
+    /// A field of the current record. The first record type to set a name in an event
+    /// owns it; the same name from another record type becomes `name_TYPE`; a repeat
+    /// from the same type is ignored (first value wins).
+    pub(super) fn field(&mut self, key: &str, value: Cow<'a, str>) {
+        if self.record_type == "EXECVE" {
+            self.cmdline.add(key, &value);
+        }
+        let at = match self.predicted[self.prediction].get(self.position) {
+            Some(&at) if same_name(&self.columns[at].name, key) => at,
+            _ => {
+                let at = self.column(key);
+                let prediction = &mut self.predicted[self.prediction];
+                match prediction.get_mut(self.position) {
+                    Some(slot) => *slot = at,
+                    None => prediction.push(at),
+                }
+                at
+            }
+        };
+        self.position += 1;
+        let row = self.rows - 1;
+        let column = &self.columns[at];
+        let in_row = column.next() > row;
+        if !in_row && at != self.cmdline_column {
+            self.set(at, value, self.record_type);
+        } else if at == self.cmdline_column
+            || (!column.owner.is_empty() && column.owner != self.record_type)
+        {
+            let record_type = self.record_type;
+            let renamed = match self.renamed.get(&(at, record_type)) {
+                Some(&renamed) => renamed,
+                None => {
+                    let renamed = self.column(&format!("{key}_{record_type}"));
+                    self.renamed.insert((at, record_type), renamed);
+                    renamed
+                }
+            };
+            if self.columns[renamed].next() <= row {
+                self.set(renamed, value, "");
+            }
+        }
+    }
+
+    fn set(&mut self, at: usize, value: Cow<'a, str>, owner: &'a str) {
+        let row = self.rows - 1;
+        if self.columns[at].next() > row {
+            return;
+        }
+        self.columns[at].set(row, value, owner);
+    }
+
+    fn end_event(&mut self) {
+        if self.rows == 0 {
+            return;
+        }
+        let event_type = if self.has_syscall && self.has_execve {
+            "SYSCALL_EXECVE"
+        } else {
+            self.first_type
+        };
+        self.event_types.push_value(event_type);
+        self.record_types.push_value(&self.joined_types);
+        if self.has_execve {
+            self.scratch.clear();
+            self.cmdline.finish_into(&mut self.scratch);
+            let row = self.rows - 1;
+            let cmdline = &mut self.columns[self.cmdline_column];
+            cmdline.count += 1;
+            if let Values::Text(text) = &mut cmdline.values {
+                text.push(row, &self.scratch);
+            }
+        }
+        self.first_type = "";
+        self.has_syscall = false;
+        self.has_execve = false;
+        self.joined_types.clear();
+    }
+
+    /// The frame: `TimeGenerated` (UTC), `EventType`, `AuditId`, `RecordTypes`, then the
+    /// columns with at least one value.
+    pub(super) fn finish(mut self) -> Result<DataFrame, SectoolsError> {
+        self.end_event();
+        debug_assert_eq!(
+            self.rows, self.capacity,
+            "events begun vs. the table's size"
+        );
+        let string = |name: &str, values: MutablePlString| {
+            StringChunked::with_chunk(name.into(), values.freeze()).into_column()
+        };
+        let mut out = vec![
+            Column::new("TimeGenerated".into(), std::mem::take(&mut self.times)).cast(
+                &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
+            )?,
+            string("EventType", self.event_types),
+            string("AuditId", self.audit_ids),
+            string("RecordTypes", self.record_types),
+        ];
+        for column in self.columns {
+            if column.count == 0 {
+                continue;
+            }
+            let name = if EVENT_COLUMNS.contains(&column.name.as_str()) {
+                format!("{}_input", column.name)
+            } else {
+                column.name.clone()
+            };
+            out.push(column.finish(&name));
+        }
+        Ok(DataFrame::new_infer_height(out)?)
+    }
+}
