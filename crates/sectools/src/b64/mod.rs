@@ -266,7 +266,7 @@ impl B64Unpacker {
     /// output is a note gets one row with a null `reference`.
     pub fn unpack_df(&self, df: &DataFrame, column: &str) -> Result<DataFrame, SectoolsError> {
         let text = string_column(df, column)?;
-        let mut rows = ItemRows::default();
+        let mut rows = ItemRows::new();
         for (index, cell) in text.iter().enumerate() {
             let Some(cell) = cell else { continue };
             rows.push_result(index as u64, &self.unpack(cell));
@@ -275,26 +275,42 @@ impl B64Unpacker {
     }
 }
 
-#[derive(Default)]
+/// The output columns, filled as each cell is unpacked: values are copied once, into
+/// the columns, and each cell's result is dropped before the next.
 struct ItemRows {
     src_index: Vec<u64>,
-    reference: Vec<Option<String>>,
     depth: Vec<Option<u32>>,
-    original: Vec<Option<String>>,
-    file_name: Vec<Option<String>>,
-    file_type: Vec<Option<String>>,
-    encoding: Vec<Option<&'static str>>,
-    decoded: Vec<Option<String>>,
-    bytes: Vec<Option<Vec<u8>>>,
-    printable: Vec<Option<String>>,
-    md5: Vec<Option<String>>,
-    sha1: Vec<Option<String>>,
-    sha256: Vec<Option<String>>,
-    full: Vec<String>,
-    notes: Vec<Option<String>>,
+    /// reference, original_string, file_name, file_type, encoding_type, decoded_string,
+    /// printable_bytes, md5, sha1, sha256, full_decoded_string, notes.
+    text: [StringChunkedBuilder; 12],
+    bytes: BinaryChunkedBuilder,
 }
 
+const TEXT_COLUMNS: [&str; 12] = [
+    "reference",
+    "original_string",
+    "file_name",
+    "file_type",
+    "encoding_type",
+    "decoded_string",
+    "printable_bytes",
+    "md5",
+    "sha1",
+    "sha256",
+    "full_decoded_string",
+    "notes",
+];
+
 impl ItemRows {
+    fn new() -> ItemRows {
+        ItemRows {
+            src_index: Vec::new(),
+            depth: Vec::new(),
+            text: TEXT_COLUMNS.map(|name| StringChunkedBuilder::new(name.into(), 0)),
+            bytes: BinaryChunkedBuilder::new("decoded_bytes".into(), 0),
+        }
+    }
+
     fn push_result(&mut self, index: u64, result: &B64Result) {
         let notes = (!result.notes.is_empty()).then(|| {
             result
@@ -307,73 +323,74 @@ impl ItemRows {
         if result.items.is_empty() {
             if notes.is_some() {
                 self.src_index.push(index);
-                for col in [
-                    &mut self.reference,
-                    &mut self.original,
-                    &mut self.file_name,
-                    &mut self.file_type,
-                ] {
-                    col.push(None);
-                }
                 self.depth.push(None);
-                self.encoding.push(None);
-                for col in [
-                    &mut self.decoded,
-                    &mut self.printable,
-                    &mut self.md5,
-                    &mut self.sha1,
-                    &mut self.sha256,
-                ] {
-                    col.push(None);
-                }
-                self.bytes.push(None);
-                self.full.push(result.decoded_string.clone());
-                self.notes.push(notes);
+                self.bytes.append_null();
+                let mut values: [Option<&str>; 12] = [None; 12];
+                values[10] = Some(&result.decoded_string);
+                values[11] = notes.as_deref();
+                self.push_text(values);
             }
             return;
         }
         for item in &result.items {
             self.src_index.push(index);
-            self.reference.push(Some(item.reference.clone()));
             self.depth.push(Some(item.depth as u32));
-            self.original.push(Some(item.original_string.clone()));
-            self.file_name.push(item.file_name.clone());
-            self.file_type.push(item.file_type.clone());
-            self.encoding.push(Some(item.encoding.name()));
-            self.decoded.push(item.decoded_string.clone());
-            self.bytes.push(Some(item.bytes.clone()));
-            self.printable.push(Some(item.printable_bytes()));
-            self.md5.push(Some(item.md5.clone()));
-            self.sha1.push(Some(item.sha1.clone()));
-            self.sha256.push(Some(item.sha256.clone()));
-            self.full.push(result.decoded_string.clone());
-            self.notes.push(notes.clone());
+            self.bytes.append_value(&item.bytes);
+            let printable = item.printable_bytes();
+            self.push_text([
+                Some(&item.reference),
+                Some(&item.original_string),
+                item.file_name.as_deref(),
+                item.file_type.as_deref(),
+                Some(item.encoding.name()),
+                item.decoded_string.as_deref(),
+                Some(&printable),
+                Some(&item.md5),
+                Some(&item.sha1),
+                Some(&item.sha256),
+                Some(&result.decoded_string),
+                notes.as_deref(),
+            ]);
+        }
+    }
+
+    fn push_text(&mut self, values: [Option<&str>; 12]) {
+        for (column, value) in self.text.iter_mut().zip(values) {
+            column.append_option(value);
         }
     }
 
     fn into_frame(self) -> Result<DataFrame, SectoolsError> {
+        let [
+            reference,
+            original,
+            file_name,
+            file_type,
+            encoding,
+            decoded,
+            printable,
+            md5,
+            sha1,
+            sha256,
+            full,
+            notes,
+        ] = self.text.map(|builder| builder.finish().into_column());
         Ok(DataFrame::new_infer_height(vec![
             Column::new("src_index".into(), self.src_index),
-            Column::new("reference".into(), self.reference),
+            reference,
             Column::new("depth".into(), self.depth),
-            Column::new("original_string".into(), self.original),
-            Column::new("file_name".into(), self.file_name),
-            Column::new("file_type".into(), self.file_type),
-            Column::new("encoding_type".into(), self.encoding),
-            Column::new("decoded_string".into(), self.decoded),
-            Column::new(
-                "decoded_bytes".into(),
-                self.bytes
-                    .iter()
-                    .map(|b| b.as_deref())
-                    .collect::<Vec<Option<&[u8]>>>(),
-            ),
-            Column::new("printable_bytes".into(), self.printable),
-            Column::new("md5".into(), self.md5),
-            Column::new("sha1".into(), self.sha1),
-            Column::new("sha256".into(), self.sha256),
-            Column::new("full_decoded_string".into(), self.full),
-            Column::new("notes".into(), self.notes),
+            original,
+            file_name,
+            file_type,
+            encoding,
+            decoded,
+            self.bytes.finish().into_column(),
+            printable,
+            md5,
+            sha1,
+            sha256,
+            full,
+            notes,
         ])?)
     }
 }
