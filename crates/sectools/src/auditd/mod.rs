@@ -26,7 +26,6 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 pub use record::AuditRecord;
-use record::FieldValue;
 use table::EventTable;
 
 use crate::SectoolsError;
@@ -487,13 +486,8 @@ pub fn auditd_frame(text: &str) -> Result<AuditFrame, SectoolsError> {
             table.begin_event(event_time(key).timestamp_millis(), key.2);
         }
         table.record(line.record_type);
-        let body = line.body;
-        record::visit_fields(line.record_type, body, &mut |(start, end), value| {
-            let value = match value {
-                FieldValue::Span(start, end) => Cow::Borrowed(&body[start..end]),
-                FieldValue::Decoded(decoded) => Cow::Owned(decoded),
-            };
-            table.field(&body[start..end], value);
+        record::visit_fields(line.record_type, line.body, &mut |key, value| {
+            table.field(key, value);
         });
     }
     Ok(AuditFrame {

@@ -1,5 +1,7 @@
 //! One audit record: `type=X msg=audit(SECS.MMM:SERIAL): key=value ...`.
 
+use std::borrow::Cow;
+
 /// A parsed audit record with its fields in order, hex-encoded values decoded.
 ///
 /// One allocation holds the record's text and decoded values; fields are ranges into
@@ -57,12 +59,14 @@ impl AuditRecord {
             fields: Vec::with_capacity(memchr::memchr_iter(b'=', body.as_bytes()).count()),
             line,
         };
-        let base = record_type.len() as u32;
-        let span = |(start, end): (usize, usize)| (base + start as u32, base + end as u32);
+        // Spans into `text`, which holds the body right after the type.
+        let base = record_type.len();
+        let offset = |part: &str| base + (part.as_ptr() as usize - body.as_ptr() as usize);
+        let span = |part: &str| (offset(part) as u32, (offset(part) + part.len()) as u32);
         visit_fields(record_type, body, &mut |key, value| {
             let value = match value {
-                FieldValue::Span(start, end) => span((start, end)),
-                FieldValue::Decoded(decoded) => {
+                Cow::Borrowed(value) => span(value),
+                Cow::Owned(decoded) => {
                     let start = record.text.len() as u32;
                     record.text.push_str(&decoded);
                     (start, record.text.len() as u32)
@@ -238,33 +242,28 @@ fn decode_hex(value: &str) -> Option<String> {
     Some(text)
 }
 
-/// A field's value: a span of the body, or text decoded from hex.
-pub(crate) enum FieldValue {
-    Span(usize, usize),
-    Decoded(String),
-}
-
-/// Visits the `key=value` items of `body` in order, with spans relative to `body`'s
-/// start. Values may be bare, "double" or 'single' quoted; a single-quoted `msg='...'`
-/// payload is visited as fields in turn, after the record's own fields. The 0x1d group
-/// separator of enriched logs counts as a space. A bare word is a field with an empty value.
-pub(crate) fn visit_fields(
+/// Visits the `key=value` items of `body` in order: the key, and the value as written
+/// or decoded from hex. Values may be bare, "double" or 'single' quoted; a
+/// single-quoted `msg='...'` payload is visited as fields in turn, after the record's
+/// own fields. The 0x1d group separator of enriched logs counts as a space. A bare
+/// word is a field with an empty value. Every key and borrowed value is a slice of
+/// `body` ([`AuditRecord::parse`] turns them into ranges).
+pub(crate) fn visit_fields<'a>(
     record_type: &str,
-    body: &str,
-    visit: &mut impl FnMut((usize, usize), FieldValue),
+    body: &'a str,
+    visit: &mut impl FnMut(&'a str, Cow<'a, str>),
 ) {
-    visit_fields_at(HexFields::of(record_type), body, 0, visit);
+    visit_fields_in(HexFields::of(record_type), body, visit);
 }
 
-fn visit_fields_at(
+fn visit_fields_in<'a>(
     hex: HexFields,
-    body: &str,
-    base: usize,
-    visit: &mut impl FnMut((usize, usize), FieldValue),
+    body: &'a str,
+    visit: &mut impl FnMut(&'a str, Cow<'a, str>),
 ) {
     let b = body.as_bytes();
     let mut i = 0;
-    let mut nested: Vec<(usize, usize)> = Vec::new();
+    let mut nested: Vec<&'a str> = Vec::new();
     while i < b.len() {
         while i < b.len() && (b[i] == b' ' || b[i] == 0x1d) {
             i += 1;
@@ -278,46 +277,39 @@ fn visit_fields_at(
         }
         let key = &body[key_start..i];
         if i >= b.len() || b[i] != b'=' {
-            visit(
-                (base + key_start, base + i),
-                FieldValue::Span(base + i, base + i),
-            );
+            // Empty, at the end of the word: a slice of the body like every other value.
+            visit(key, Cow::Borrowed(&body[i..i]));
             continue;
         }
         i += 1;
-        let (value_start, value_end, quoted) = match b.get(i) {
+        let (value, quoted) = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let start = i + 1;
                 let end = memchr::memchr(q, &b[start..]).map_or(b.len(), |p| start + p);
                 i = (end + 1).min(b.len());
-                (start, end, q)
+                (&body[start..end], q)
             }
             _ => {
                 let start = i;
                 while i < b.len() && b[i] != b' ' && b[i] != 0x1d {
                     i += 1;
                 }
-                (start, i, 0)
+                (&body[start..i], 0)
             }
         };
-        let value = &body[value_start..value_end];
         if quoted == b'\'' && key == "msg" && value.contains('=') {
-            nested.push((value_start, value_end));
+            nested.push(value);
             continue;
         }
-        let key_span = (base + key_start, base + key_start + key.len());
         match (quoted == 0 && hex.may_be_hex(key))
             .then(|| decode_hex(value))
             .flatten()
         {
-            Some(decoded) => visit(key_span, FieldValue::Decoded(decoded)),
-            None => visit(
-                key_span,
-                FieldValue::Span(base + value_start, base + value_end),
-            ),
+            Some(decoded) => visit(key, Cow::Owned(decoded)),
+            None => visit(key, Cow::Borrowed(value)),
         }
     }
-    for (start, end) in nested {
-        visit_fields_at(hex, &body[start..end], base + start, visit);
+    for payload in nested {
+        visit_fields_in(hex, payload, visit);
     }
 }

@@ -334,6 +334,8 @@ pub(super) struct EventTable<'a> {
     first_type: &'a str,
     has_syscall: bool,
     has_execve: bool,
+    /// The current record is an EXECVE record.
+    in_execve: bool,
     joined_types: String,
     cmdline: CmdlineArgs,
     scratch: String,
@@ -362,6 +364,7 @@ impl<'a> EventTable<'a> {
             first_type: "",
             has_syscall: false,
             has_execve: false,
+            in_execve: false,
             joined_types: String::new(),
             cmdline: CmdlineArgs::default(),
             scratch: String::new(),
@@ -429,14 +432,15 @@ impl<'a> EventTable<'a> {
         }
         self.joined_types.push_str(record_type);
         self.has_syscall |= record_type == "SYSCALL";
-        self.has_execve |= record_type == "EXECVE";
+        self.in_execve = record_type == "EXECVE";
+        self.has_execve |= self.in_execve;
     }
 
     /// A field of the current record. The first record type to set a name in an event
     /// owns it; the same name from another record type becomes `name_TYPE`; a repeat
     /// from the same type is ignored (first value wins).
     pub(super) fn field(&mut self, key: &str, value: Cow<'a, str>) {
-        if self.record_type == "EXECVE" {
+        if self.in_execve {
             self.cmdline.add(key, &value);
         }
         let at = match self.predicted[self.prediction].get(self.position) {
