@@ -807,3 +807,33 @@ fn tor_list_failure_is_an_error_row() {
         );
     }
 }
+
+/// Owned observables work as borrowed ones do (a notebook keeps them in a variable of
+/// their own), and repeats are looked up once.
+#[test]
+fn owned_observables_look_up_like_borrowed_ones() {
+    let lookup = || {
+        let mut local = LocalProvider::new("lists");
+        local
+            .add_file(&common::fixture("fixtures/enrich/watchlist.csv"))
+            .unwrap();
+        TiLookup::new().with_provider(local)
+    };
+    let owned: Vec<(String, Option<&str>)> = ["45.77.10.5", "unknown.example.com", "45.77.10.5"]
+        .iter()
+        .map(|v| (v.to_string(), None))
+        .collect();
+    let borrowed: Vec<(&str, Option<&str>)> = owned.iter().map(|(v, t)| (v.as_str(), *t)).collect();
+    let from_owned = lookup().lookup_iocs(&owned).unwrap().to_df().unwrap();
+    let from_borrowed = lookup().lookup_iocs(&borrowed).unwrap().to_df().unwrap();
+    assert_eq!(from_owned.height(), 2, "{from_owned}");
+    assert!(from_owned.equals_missing(&from_borrowed));
+    let hits: Vec<Option<bool>> = from_owned
+        .column("Result")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(hits, [Some(true), Some(false)], "{from_owned}");
+}

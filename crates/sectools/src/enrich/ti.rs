@@ -504,8 +504,13 @@ impl TiLookup {
         self.lookup_iocs(&[(ioc, ioc_type)])
     }
 
-    /// Looks up many observables, each with its type or `None` to infer it.
-    pub fn lookup_iocs(&self, iocs: &[(&str, Option<&str>)]) -> Result<TiResults, SectoolsError> {
+    /// Looks up many observables, each with its type or `None` to infer it. The
+    /// observables may be owned (`String`) or borrowed (`&str`): owned pairs can be kept
+    /// in a notebook variable of their own.
+    pub fn lookup_iocs<V: AsRef<str>>(
+        &self,
+        iocs: &[(V, Option<&str>)],
+    ) -> Result<TiResults, SectoolsError> {
         if self.providers.is_empty() {
             return Err(SectoolsError::NotConfigured {
                 what: "threat intelligence provider".into(),
@@ -518,7 +523,8 @@ impl TiLookup {
         // Unique inputs, in first-seen order.
         let mut seen = rustc_hash::FxHashSet::default();
         let mut inputs: Vec<(&str, Option<&str>)> = Vec::new();
-        for &(v, t) in iocs {
+        for (v, t) in iocs {
+            let (v, t) = (v.as_ref(), *t);
             if seen.insert((v, t)) {
                 inputs.push((v, t));
             }
