@@ -186,7 +186,8 @@ impl IocExtractor {
     /// name) and `Original` (the text as it appeared, which differs when defanged).
     pub fn extract_df(&self, df: &DataFrame, columns: &[&str]) -> Result<DataFrame, SectoolsError> {
         let mut types = Vec::new();
-        let mut values = Vec::new();
+        // Values go straight into the column: no `String` per indicator on the way.
+        let mut values = StringChunkedBuilder::new("Observable".into(), 0);
         let mut rows: Vec<u64> = Vec::new();
         let mut inputs = Vec::new();
         let mut originals = Vec::new();
@@ -198,7 +199,7 @@ impl IocExtractor {
                 for ioc in self.find_in(cell, &mut scratch) {
                     types.push(self.type_name(&ioc.ioc_type));
                     originals.push(ioc.matched(cell));
-                    values.push(ioc.value.clone());
+                    values.append_value(&ioc.value);
                     rows.push(row as u64);
                     inputs.push(column);
                 }
@@ -206,7 +207,7 @@ impl IocExtractor {
         }
         Ok(DataFrame::new_infer_height(vec![
             Column::new("IoCType".into(), types),
-            Column::new("Observable".into(), values),
+            values.finish().into_column(),
             Column::new("SourceIndex".into(), rows),
             Column::new("Input".into(), inputs),
             Column::new("Original".into(), originals),
