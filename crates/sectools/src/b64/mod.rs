@@ -361,37 +361,16 @@ impl ItemRows {
     }
 
     fn into_frame(self) -> Result<DataFrame, SectoolsError> {
-        let [
-            reference,
-            original,
-            file_name,
-            file_type,
-            encoding,
-            decoded,
-            printable,
-            md5,
-            sha1,
-            sha256,
-            full,
-            notes,
-        ] = self.text.map(|builder| builder.finish().into_column());
-        Ok(DataFrame::new_infer_height(vec![
-            Column::new("src_index".into(), self.src_index),
-            reference,
-            Column::new("depth".into(), self.depth),
-            original,
-            file_name,
-            file_type,
-            encoding,
-            decoded,
-            self.bytes.finish().into_column(),
-            printable,
-            md5,
-            sha1,
-            sha256,
-            full,
-            notes,
-        ])?)
+        let mut columns: Vec<Column> = self
+            .text
+            .into_iter()
+            .map(|builder| builder.finish().into_column())
+            .collect();
+        // The other columns at their places among the text ones (see TEXT_COLUMNS).
+        columns.insert(0, Column::new("src_index".into(), self.src_index));
+        columns.insert(2, Column::new("depth".into(), self.depth));
+        columns.insert(8, self.bytes.finish().into_column());
+        Ok(DataFrame::new_infer_height(columns)?)
     }
 }
 
