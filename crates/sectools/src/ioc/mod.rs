@@ -185,32 +185,32 @@ impl IocExtractor {
     /// `IoCType`, `Observable` (refanged), `SourceIndex` (row number), `Input` (column
     /// name) and `Original` (the text as it appeared, which differs when defanged).
     pub fn extract_df(&self, df: &DataFrame, columns: &[&str]) -> Result<DataFrame, SectoolsError> {
-        let mut types = Vec::new();
-        // Values go straight into the column: no `String` per indicator on the way.
-        let mut values = StringChunkedBuilder::new("Observable".into(), 0);
+        // Values go straight into their columns: no `String` or `Vec` per indicator on
+        // the way.
+        let text = |name: &str| StringChunkedBuilder::new(name.into(), 0);
+        let (mut types, mut values) = (text("IoCType"), text("Observable"));
+        let (mut inputs, mut originals) = (text("Input"), text("Original"));
         let mut rows: Vec<u64> = Vec::new();
-        let mut inputs = Vec::new();
-        let mut originals = Vec::new();
         for &column in columns {
-            let text = string_column(df, column)?;
+            let cells = string_column(df, column)?;
             let mut scratch = IocScratch::default();
-            for (row, cell) in text.iter().enumerate() {
+            for (row, cell) in cells.iter().enumerate() {
                 let Some(cell) = cell else { continue };
                 for ioc in self.find_in(cell, &mut scratch) {
-                    types.push(self.type_name(&ioc.ioc_type));
-                    originals.push(ioc.matched(cell));
+                    types.append_value(self.type_name(&ioc.ioc_type));
                     values.append_value(&ioc.value);
                     rows.push(row as u64);
-                    inputs.push(column);
+                    inputs.append_value(column);
+                    originals.append_value(ioc.matched(cell));
                 }
             }
         }
         Ok(DataFrame::new_infer_height(vec![
-            Column::new("IoCType".into(), types),
+            types.finish().into_column(),
             values.finish().into_column(),
             Column::new("SourceIndex".into(), rows),
-            Column::new("Input".into(), inputs),
-            Column::new("Original".into(), originals),
+            inputs.finish().into_column(),
+            originals.finish().into_column(),
         ])?)
     }
 
