@@ -1,6 +1,10 @@
 //! Reading input columns from a DataFrame with errors that name the column.
 
 use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
+use polars_arrow::bitmap::MutableBitmap;
+use polars_arrow::datatypes::ArrowDataType;
+use polars_buffer::Buffer;
 
 use crate::SectoolsError;
 
@@ -66,17 +70,63 @@ pub fn time_column_ns(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, Se
     crate::proctree::input::time_values(df, name)
 }
 
-/// A string column whose values are spans of one text (`None` spans are nulls).
-/// Writing values into one text first and copying them once is faster than a
-/// `String` per value; views into the text, without the copy, measured slower.
+/// A string column whose values are spans of `text` (`None` spans are nulls), holding
+/// `text` itself as its one buffer: values are not copied. `text` should hold this
+/// column's values only, or the column keeps the rest alive.
 pub(crate) fn text_from_spans(
     name: &str,
-    text: &str,
+    text: String,
     spans: &[Option<(usize, usize)>],
 ) -> StringChunked {
-    let mut builder = StringChunkedBuilder::new(name.into(), spans.len());
-    for span in spans {
-        builder.append_option(span.and_then(|(start, end)| text.get(start..end)));
+    if u32::try_from(text.len()).is_err() {
+        // Views address their buffer with 32-bit offsets: copy instead.
+        let mut builder = StringChunkedBuilder::new(name.into(), spans.len());
+        for span in spans {
+            builder.append_option(span.and_then(|(start, end)| text.get(start..end)));
+        }
+        return builder.finish();
     }
-    builder.finish()
+    let mut views = Vec::with_capacity(spans.len());
+    let mut validity = MutableBitmap::with_capacity(spans.len());
+    let mut long_bytes = 0;
+    for span in spans {
+        match span.and_then(|(start, end)| Some((start, text.get(start..end)?))) {
+            Some((start, value)) => {
+                let bytes = value.as_bytes();
+                views.push(if bytes.len() <= View::MAX_INLINE_SIZE as usize {
+                    View::new_inline(bytes)
+                } else {
+                    long_bytes += bytes.len();
+                    View::new_from_bytes(bytes, 0, start as u32)
+                });
+                validity.push(true);
+            }
+            None => {
+                views.push(View::default());
+                validity.push(false);
+            }
+        }
+    }
+    // Values that all fit in their views need no buffer at all.
+    let (buffers, buffer_len): (Vec<Buffer<u8>>, usize) = if long_bytes == 0 {
+        (Vec::new(), 0)
+    } else {
+        let len = text.len();
+        (vec![Buffer::from(text.into_bytes())], len)
+    };
+    // SAFETY: each valid view was made from `text[start..end]` (a `str`, so UTF-8, at
+    // char boundaries) by `View::new_inline`, or by `View::new_from_bytes` with buffer 0
+    // (that text, present whenever such a view exists) and offset `start`, below 2^32
+    // (checked above); nulls are zero views, with one validity bit per view.
+    let values = unsafe {
+        Utf8ViewArray::new_unchecked(
+            ArrowDataType::Utf8View,
+            Buffer::from(views),
+            Buffer::from(buffers),
+            Some(validity.into()),
+            None,
+            buffer_len,
+        )
+    };
+    StringChunked::with_chunk(name.into(), values)
 }

@@ -759,8 +759,8 @@ fn frame(
             })
         })
         .collect();
-    let proc_key = crate::frame::text_from_spans("proc_key", &key_text, &key_spans);
-    drop((key_text, key_spans));
+    let proc_key = crate::frame::text_from_spans("proc_key", key_text, &key_spans);
+    drop(key_spans);
     // A linked parent's key is its own proc_key: gathered, so the strings are shared,
     // not copied. Keys of parents not in the tree follow the frame's keys.
     let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
@@ -830,9 +830,10 @@ fn frame(
         is_branch.push(!l.is_root && !l.is_leaf);
         is_inferred.push(l.source_row.is_none());
     }
-    let path = crate::frame::text_from_spans("path", &arena, &path_spans);
-    let source_index = crate::frame::text_from_spans("source_index", &padded, &source_spans);
-    let parent_index = crate::frame::text_from_spans("parent_index", &padded, &parent_spans);
+    let path = crate::frame::text_from_spans("path", arena, &path_spans);
+    // Zero-padded numbers fit in the views themselves, so neither column keeps `padded`.
+    let source_index = crate::frame::text_from_spans("source_index", padded.clone(), &source_spans);
+    let parent_index = crate::frame::text_from_spans("parent_index", padded, &parent_spans);
     let added = [
         proc_key.clone().into_column(),
         parent_key.clone().into_column(),
