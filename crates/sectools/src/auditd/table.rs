@@ -99,13 +99,6 @@ impl CmdlineArgs {
     }
 }
 
-/// `a == b` for field names, inlined: they are a few bytes long, shorter than a call
-/// to `memcmp` takes.
-#[inline]
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
-
 /// A string column filled in row order. Its views and validity start zeroed (null),
 /// allocated as fresh zero pages: rows without a value cost no writes.
 struct TextColumn {
@@ -267,8 +260,6 @@ struct TableColumn<'a> {
     values: Values<'a>,
     /// Record type that set this column's value in the current row ("" for metadata).
     owner: &'a str,
-    /// Rows with a value.
-    count: usize,
 }
 
 impl<'a> TableColumn<'a> {
@@ -281,7 +272,6 @@ impl<'a> TableColumn<'a> {
 
     fn set(&mut self, row: usize, value: Cow<'a, str>, owner: &'a str) {
         self.owner = owner;
-        self.count += 1;
         let value = match &mut self.values {
             Values::Text(text) => return text.push(row, &value),
             Values::Int(ints) => match ints.push(row, value) {
@@ -389,7 +379,6 @@ impl<'a> EventTable<'a> {
             name: name.to_string(),
             values,
             owner: "",
-            count: 0,
         });
         self.index.insert(name.to_string(), self.columns.len() - 1);
         self.columns.len() - 1
@@ -444,7 +433,7 @@ impl<'a> EventTable<'a> {
             self.cmdline.add(key, &value);
         }
         let at = match self.predicted[self.prediction].get(self.position) {
-            Some(&at) if same_name(&self.columns[at].name, key) => at,
+            Some(&at) if self.columns[at].name == key => at,
             _ => {
                 let at = self.column(key);
                 let prediction = &mut self.predicted[self.prediction];
@@ -503,7 +492,6 @@ impl<'a> EventTable<'a> {
             self.cmdline.finish_into(&mut self.scratch);
             let row = self.rows - 1;
             let cmdline = &mut self.columns[self.cmdline_column];
-            cmdline.count += 1;
             if let Values::Text(text) = &mut cmdline.values {
                 text.push(row, &self.scratch);
             }
@@ -534,7 +522,8 @@ impl<'a> EventTable<'a> {
             string("RecordTypes", self.record_types),
         ];
         for column in self.columns {
-            if column.count == 0 {
+            // `next` only moves past a row given a value: 0 means the column is empty.
+            if column.next() == 0 {
                 continue;
             }
             let name = if EVENT_COLUMNS.contains(&column.name.as_str()) {
