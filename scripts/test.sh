@@ -10,6 +10,14 @@ cd "$HUNTRS_ROOT"
 export HUNTRS_SPARE_IDLE_SECS="${HUNTRS_SPARE_IDLE_SECS:-120}"
 step() { printf '\n== %s\n' "$*"; }
 
+# A full disk shows up later as dozens of unrelated-looking kernel errors; say it first.
+mkdir -p "$CARGO_TARGET_DIR"
+free_gb=$(df -Pk "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR==2 {print int($4 / 1048576)}')
+if [ -n "$free_gb" ] && [ "$free_gb" -lt 10 ]; then
+    echo "warning: only ${free_gb} GB free for builds; a cold build needs about 20 GB, and" \
+        "compilations that run out fail with 'No space left on device'" >&2
+fi
+
 step "system packages"
 bash scripts/setup-system.sh
 step "python environment ($HUNTRS_VENV)"

@@ -185,6 +185,9 @@ fn build_preload(preload: &preload::Preload) -> anyhow::Result<()> {
         .context("building the preload cache failed")?;
     drop(engine);
     preload.mark_built()?;
+    if let Err(e) = preload.remove_stale_incremental_state() {
+        eprintln!("huntrs: warning: {e}");
+    }
     // The first kernel after this claims a warm engine instead of starting one.
     worker::start_spare(preload);
     eprintln!(

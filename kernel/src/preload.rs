@@ -144,6 +144,31 @@ impl Preload {
         self.dir.join("evcxr-config")
     }
 
+    /// Removes what cargo keeps for incremental rebuilds of the preloaded crates.
+    /// They compile without it now (see [`preloaded_crates_profile`]), but caches
+    /// built before kept a copy per source checkout, gigabytes that nothing reads.
+    pub fn remove_stale_incremental_state(&self) -> Result<(), PreloadError> {
+        let Ok(host) = rustc(&["-vV"]).and_then(|v| rustc_host(&v)) else {
+            return Ok(());
+        };
+        let dir = self.target_dir().join(host).join("debug/incremental");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let is_preloaded = name
+                .to_str()
+                .and_then(|n| n.rsplit_once('-'))
+                .is_some_and(|(krate, _)| PRELOADED_CRATES.contains(&krate));
+            if is_preloaded {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the cache holds a complete build for this binary's Cargo.lock.
     pub fn is_built(&self) -> bool {
         std::fs::read_to_string(self.dir.join(STAMP)).is_ok_and(|stamp| stamp == stamp_text())
@@ -161,12 +186,7 @@ impl Preload {
         let target = self.target_dir();
         std::fs::create_dir_all(&target).map_err(io_error(&target))?;
         // Sessions live below this folder, so cargo finds this configuration.
-        write_if_changed(
-            &cargo_dir.join("config.toml"),
-            "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
-             [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n\
-             debug-assertions = false\noverflow-checks = false\ncodegen-units = 16\n",
-        )?;
+        write_if_changed(&cargo_dir.join("config.toml"), &cargo_config())?;
         // evcxr reads these before its first compilation, so they never trigger the full
         // rebuild that changing them later would (`:opt` or `:allow_static_linking`
         // after start cleans the whole build). Dependencies are dylibs: one copy of
@@ -208,6 +228,28 @@ impl Preload {
         code.push_str(&runtime_setup_code());
         code
     }
+}
+
+/// `<cache>/.cargo/config.toml`. Part of the stamp: a changed profile recompiles
+/// the crates, which should happen in `huntrs preload`, not in someone's first cell.
+fn cargo_config() -> String {
+    format!(
+        "# Written by huntrs: dependencies optimised, cells compiled fast.\n\
+         [profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n\
+         debug-assertions = false\noverflow-checks = false\ncodegen-units = 16\n{}",
+        preloaded_crates_profile()
+    )
+}
+
+/// Cargo keeps incremental state for path dependencies, one copy per checkout
+/// they were built from, and the preloaded crates are path dependencies of every
+/// cell crate. Users do not edit them, so that state (over a gigabyte per
+/// checkout at opt-level 2) would only fill the disk.
+fn preloaded_crates_profile() -> String {
+    PRELOADED_CRATES
+        .iter()
+        .map(|krate| format!("[profile.dev.package.{krate}]\nincremental = false\n"))
+        .collect()
 }
 
 fn write_if_changed(path: &Path, contents: &str) -> Result<(), PreloadError> {
@@ -277,10 +319,16 @@ pub fn cache_root() -> PathBuf {
     home.join(".cache").join("huntrs")
 }
 
-/// The stamp's content: the version and the lock file the build was made for.
+/// The stamp's content: the version, lock file and cargo profile the build was made for.
 fn stamp_text() -> String {
     let lock = hex::encode(Sha256::digest(WORKSPACE_LOCK));
-    format!("{} lock {}\n", env!("CARGO_PKG_VERSION"), &lock[..16])
+    let config = hex::encode(Sha256::digest(cargo_config()));
+    format!(
+        "{} lock {} config {}\n",
+        env!("CARGO_PKG_VERSION"),
+        &lock[..16],
+        &config[..16]
+    )
 }
 
 fn cache_key() -> Result<String, PreloadError> {

@@ -560,9 +560,10 @@ def test_rich_mime_types_reach_the_front_end(shared):
 PRELOADED = ("entities", "sectools", "data", "nbtools")
 
 
-def _make_preload_cache_stale() -> None:
+def _make_preload_cache_stale() -> Path:
     """Turns the session's preload cache into one that needs building: no `preload.ok`
-    and no compiled huntrs crates, as after installing a new huntrs version. The
+    and no compiled huntrs crates, as after installing a new huntrs version, with the
+    incremental state earlier versions kept for the crates of another checkout. The
     third-party dependencies stay built (polars alone takes tens of minutes on two
     cores); a truly empty cache is what `huntrs install` in conftest builds on a fresh
     machine. The kernel under test rebuilds the crates, so the cache ends up whole."""
@@ -578,12 +579,15 @@ def _make_preload_cache_stale() -> None:
     for path in sorted((cache / "target").rglob("*"), reverse=True):
         if ours.match(path.name) and path.exists():
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    for incremental in (cache / "target").glob("*/debug/incremental"):
+        (incremental / "sectools-0stalecheckout0" / "s-old").mkdir(parents=True, exist_ok=True)
+    return cache
 
 
 def test_first_start_on_a_stale_cache_shows_build_progress():
     """When the preload cache needs building, the first cell waits for the preloaded
     crates to compile, and shows that happening instead of hanging silently."""
-    _make_preload_cache_stale()
+    cache = _make_preload_cache_stale()
     km = KernelManager(kernel_name=KERNEL_NAME)
     env = dict(os.environ, HUNTRS_SPARE="0")
     km.start_kernel(env=env)
@@ -600,5 +604,13 @@ def test_first_start_on_a_stale_cache_shows_build_progress():
         assert "Compiling nbtools" in stderr, stderr[-2000:]
         again = run(kc, "1 + 1")
         assert again.result == "2", again.describe()
+        # Nobody edits the preloaded crates, so no incremental state is kept for them
+        # (cargo's copy per checkout filled disks), and old copies are removed.
+        kept = [
+            p.name
+            for p in (cache / "target").glob("*/debug/incremental/*")
+            if p.name.rsplit("-", 1)[0] in PRELOADED
+        ]
+        assert not kept, f"incremental state of preloaded crates left in {cache}: {kept}"
     finally:
         stop_kernel(km, kc)
