@@ -2,7 +2,7 @@
 
 use polars::prelude::*;
 use polars_arrow::array::{Utf8ViewArray, View};
-use polars_arrow::bitmap::MutableBitmap;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use polars_arrow::datatypes::ArrowDataType;
 use polars_buffer::Buffer;
 
@@ -70,63 +70,237 @@ pub fn time_column_ns(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, Se
     crate::proctree::input::time_values(df, name)
 }
 
-/// A string column whose values are spans of `text` (`None` spans are nulls), holding
-/// `text` itself as its one buffer: values are not copied. `text` should hold this
-/// column's values only, or the column keeps the rest alive.
-pub(crate) fn text_from_spans(
-    name: &str,
+/// A string column built by appending each value to one text that becomes the
+/// column's buffer: a value is written once, where the column keeps it. Values of up
+/// to 12 bytes live in their views and leave no bytes behind. A text nearing 4 GiB
+/// (the reach of a view's offset) is sealed and a new one started.
+pub(crate) struct ViewColumn {
+    sealed: Vec<Buffer<u8>>,
     text: String,
-    spans: &[Option<(usize, usize)>],
+    views: Vec<View>,
+    /// Made at the first null: a column without nulls needs none.
+    validity: Option<MutableBitmap>,
+    /// The most bytes one text may hold: what a view's offset reaches.
+    text_limit: usize,
+}
+
+impl ViewColumn {
+    /// Room for `rows` values holding `text_bytes` bytes of long values in all.
+    pub(crate) fn with_capacity(rows: usize, text_bytes: usize) -> ViewColumn {
+        ViewColumn {
+            sealed: Vec::new(),
+            text: String::with_capacity(text_bytes),
+            views: Vec::with_capacity(rows),
+            validity: None,
+            text_limit: u32::MAX as usize,
+        }
+    }
+
+    pub(crate) fn push_null(&mut self) {
+        let rows = self.views.len();
+        self.validity
+            .get_or_insert_with(|| {
+                let mut all_valid = MutableBitmap::with_capacity(self.views.capacity());
+                all_valid.extend_constant(rows, true);
+                all_valid
+            })
+            .push(false);
+        self.views.push(View::default());
+    }
+
+    /// Appends the value `write` appends to the (otherwise untouched) text.
+    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut String)) {
+        let start = self.text.len();
+        write(&mut self.text);
+        self.end_value(start);
+    }
+
+    /// Appends value `row`'s text, `separator` and `own`; just `own` without a row.
+    pub(crate) fn push_joined(&mut self, row: Option<usize>, separator: char, own: &str) {
+        let start = self.text.len();
+        if let Some(row) = row {
+            let view = self.views[row];
+            if let Some(inline) = view.get_inlined_slice() {
+                self.text
+                    .push_str(std::str::from_utf8(inline).unwrap_or_default());
+            } else {
+                let range = view.offset as usize..(view.offset + view.length) as usize;
+                match self.sealed.get(view.buffer_idx as usize) {
+                    Some(buffer) => self
+                        .text
+                        .push_str(std::str::from_utf8(&buffer[range]).unwrap_or_default()),
+                    None => self.text.extend_from_within(range),
+                }
+            }
+            self.text.push(separator);
+        }
+        self.text.push_str(own);
+        self.end_value(start);
+    }
+
+    /// Makes the view of `text[start..]`, the value just written.
+    fn end_value(&mut self, mut start: usize) {
+        let len = self.text.len() - start;
+        let view = if len <= View::MAX_INLINE_SIZE as usize {
+            let view = View::new_inline(&self.text.as_bytes()[start..]);
+            self.text.truncate(start);
+            view
+        } else {
+            assert!(
+                u32::try_from(len).is_ok(),
+                "a text value of {len} bytes does not fit in a string column (4 GiB at most)"
+            );
+            if self.text.len() > self.text_limit {
+                let value = self.text.split_off(start);
+                let full = std::mem::replace(&mut self.text, value);
+                self.sealed.push(Buffer::from(full.into_bytes()));
+                start = 0;
+            }
+            View::new_from_bytes(
+                &self.text.as_bytes()[start..],
+                self.sealed.len() as u32,
+                start as u32,
+            )
+        };
+        self.views.push(view);
+        if let Some(validity) = &mut self.validity {
+            validity.push(true);
+        }
+    }
+
+    /// The column, values in the order they were pushed.
+    pub(crate) fn finish(self, name: &str) -> StringChunked {
+        let (views, buffers, validity) = self.into_parts();
+        // SAFETY: see `into_parts`.
+        unsafe { utf8_view_column(name, views, buffers, validity) }
+    }
+
+    /// The column whose row `k` holds the value pushed as number `order[k]`.
+    pub(crate) fn finish_in_order(self, name: &str, order: &[u32]) -> StringChunked {
+        let (views, buffers, validity) = self.into_parts();
+        let views = order.iter().map(|&i| views[i as usize]).collect();
+        let validity = validity.map(|v| order.iter().map(|&i| v.get_bit(i as usize)).collect());
+        // SAFETY: see `into_parts`; the views are the same, in another order.
+        unsafe { utf8_view_column(name, views, buffers, validity) }
+    }
+
+    /// Each view was made by `end_value` from a `&str` (UTF-8) whole: inline, or
+    /// with the index and offset it has among these buffers; nulls are zero views with
+    /// a validity bit of 0, and a validity has one bit per view.
+    fn into_parts(mut self) -> (Vec<View>, Vec<Buffer<u8>>, Option<Bitmap>) {
+        if !self.text.is_empty() {
+            self.sealed.push(Buffer::from(self.text.into_bytes()));
+        }
+        let validity = self.validity.map(Into::into);
+        (self.views, self.sealed, validity)
+    }
+}
+
+/// A string column from views into `buffers`.
+///
+/// # Safety
+/// Every view whose validity bit is set (every view, without a validity) is inline
+/// UTF-8, or names a buffer and a range in it holding UTF-8 that starts with the
+/// view's prefix; a validity has one bit per view.
+pub(crate) unsafe fn utf8_view_column(
+    name: &str,
+    views: Vec<View>,
+    buffers: Vec<Buffer<u8>>,
+    validity: Option<Bitmap>,
 ) -> StringChunked {
-    if u32::try_from(text.len()).is_err() {
-        // Views address their buffer with 32-bit offsets: copy instead.
-        let mut builder = StringChunkedBuilder::new(name.into(), spans.len());
-        for span in spans {
-            builder.append_option(span.and_then(|(start, end)| text.get(start..end)));
-        }
-        return builder.finish();
-    }
-    let mut views = Vec::with_capacity(spans.len());
-    let mut validity = MutableBitmap::with_capacity(spans.len());
-    let mut long_bytes = 0;
-    for span in spans {
-        match span.and_then(|(start, end)| Some((start, text.get(start..end)?))) {
-            Some((start, value)) => {
-                let bytes = value.as_bytes();
-                views.push(if bytes.len() <= View::MAX_INLINE_SIZE as usize {
-                    View::new_inline(bytes)
-                } else {
-                    long_bytes += bytes.len();
-                    View::new_from_bytes(bytes, 0, start as u32)
-                });
-                validity.push(true);
-            }
-            None => {
-                views.push(View::default());
-                validity.push(false);
-            }
-        }
-    }
-    // Values that all fit in their views need no buffer at all.
-    let (buffers, buffer_len): (Vec<Buffer<u8>>, usize) = if long_bytes == 0 {
-        (Vec::new(), 0)
-    } else {
-        let len = text.len();
-        (vec![Buffer::from(text.into_bytes())], len)
-    };
-    // SAFETY: each valid view was made from `text[start..end]` (a `str`, so UTF-8, at
-    // char boundaries) by `View::new_inline`, or by `View::new_from_bytes` with buffer 0
-    // (that text, present whenever such a view exists) and offset `start`, below 2^32
-    // (checked above); nulls are zero views, with one validity bit per view.
+    let buffer_bytes = buffers.iter().map(Buffer::len).sum();
+    // SAFETY: the caller's contract is this constructor's.
     let values = unsafe {
         Utf8ViewArray::new_unchecked(
             ArrowDataType::Utf8View,
             Buffer::from(views),
             Buffer::from(buffers),
-            Some(validity.into()),
+            validity,
             None,
-            buffer_len,
+            buffer_bytes,
         )
     };
     StringChunked::with_chunk(name.into(), values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(column: &StringChunked) -> Vec<Option<&str>> {
+        column.iter().collect()
+    }
+
+    #[test]
+    fn view_column_keeps_short_values_in_views_and_long_ones_in_its_text() {
+        let mut column = ViewColumn::with_capacity(4, 64);
+        column.push_with(|t| t.push_str("short"));
+        column.push_null();
+        column.push_with(|t| t.push_str("a value longer than twelve bytes"));
+        column.push_joined(Some(2), '/', "child");
+        column.push_joined(Some(0), '/', "kid");
+        column.push_joined(None, '/', "root");
+        let column = column.finish("c");
+        assert_eq!(
+            values(&column),
+            [
+                Some("short"),
+                None,
+                Some("a value longer than twelve bytes"),
+                Some("a value longer than twelve bytes/child"),
+                Some("short/kid"),
+                Some("root"),
+            ]
+        );
+        // Short values left no bytes in the buffer.
+        let bytes: usize = column.downcast_iter().map(|a| a.total_buffer_len()).sum();
+        assert_eq!(
+            bytes,
+            "a value longer than twelve bytes".len() * 2 + "/child".len()
+        );
+    }
+
+    #[test]
+    fn view_column_in_another_order_moves_values_and_nulls_together() {
+        let mut column = ViewColumn::with_capacity(3, 0);
+        column.push_with(|t| t.push_str("zero, a long value"));
+        column.push_null();
+        column.push_with(|t| t.push_str("two"));
+        let column = column.finish_in_order("c", &[2, 0, 1, 0]);
+        assert_eq!(
+            values(&column),
+            [
+                Some("two"),
+                Some("zero, a long value"),
+                None,
+                Some("zero, a long value")
+            ]
+        );
+    }
+
+    #[test]
+    fn view_column_starts_a_new_text_when_one_is_full() {
+        let mut column = ViewColumn::with_capacity(8, 0);
+        column.text_limit = 40;
+        let long = |i: usize| format!("value number {i} of the column");
+        for i in 0..6 {
+            column.push_with(|t| t.push_str(&long(i)));
+        }
+        // A parent in a sealed text is copied from there.
+        column.push_joined(Some(0), '|', "end");
+        let column = column.finish("c");
+        let expected: Vec<String> = (0..6)
+            .map(long)
+            .chain([format!("{}|end", long(0))])
+            .collect();
+        assert_eq!(
+            values(&column),
+            expected
+                .iter()
+                .map(|v| Some(v.as_str()))
+                .collect::<Vec<_>>()
+        );
+        let buffers: usize = column.downcast_iter().map(|a| a.data_buffers().len()).sum();
+        assert!(buffers > 1, "expected several buffers, got {buffers}");
+    }
 }

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use polars::prelude::*;
-use polars_arrow::array::{MutablePlString, PrimitiveArray, Utf8ViewArray, View};
+use polars_arrow::array::{MutablePlString, PrimitiveArray, View};
 use polars_arrow::bitmap::MutableBitmap;
 use polars_arrow::datatypes::ArrowDataType;
 use polars_buffer::Buffer;
@@ -106,7 +106,6 @@ struct TextColumn {
     validity: MutableBitmap,
     /// Values longer than a view holds inline, in blocks that are never reallocated.
     blocks: Vec<Vec<u8>>,
-    block_bytes: usize,
     /// The next row without a value.
     next: usize,
 }
@@ -121,7 +120,6 @@ impl TextColumn {
             views: bytemuck::zeroed_vec(rows),
             validity: MutableBitmap::from_len_zeroed(rows),
             blocks: Vec::new(),
-            block_bytes: 0,
             next: 0,
         }
     }
@@ -144,7 +142,6 @@ impl TextColumn {
             let block = &mut self.blocks[index];
             let offset = block.len();
             block.extend_from_slice(bytes);
-            self.block_bytes += bytes.len();
             View::new_from_bytes(bytes, index as u32, offset as u32)
         };
         self.validity.set(row, true);
@@ -156,17 +153,10 @@ impl TextColumn {
         // SAFETY: every valid view was made by `View::new_inline` or `new_from_bytes`
         // from a `&str` copied whole into the block it names, at the offset it holds; the
         // rest are zero views marked null. One validity bit per view.
-        let values = unsafe {
-            Utf8ViewArray::new_unchecked(
-                ArrowDataType::Utf8View,
-                Buffer::from(self.views),
-                Buffer::from(blocks),
-                Some(self.validity.into()),
-                None,
-                self.block_bytes,
-            )
-        };
-        StringChunked::with_chunk(name.into(), values).into_column()
+        unsafe {
+            crate::frame::utf8_view_column(name, self.views, blocks, Some(self.validity.into()))
+        }
+        .into_column()
     }
 }
 

@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use super::input::{KeyTimes, push_digits};
 use super::schema::ProcSchema;
 use crate::SectoolsError;
+use crate::frame::ViewColumn;
 
 /// Lower-cased process names, each stored once: keys compare names by id.
 #[derive(Debug, Default)]
@@ -748,19 +749,14 @@ fn frame(
 
     let mut buf = String::new();
     let mut times = KeyTimes::default();
-    let mut key_text = String::with_capacity(n * 64);
-    let key_spans: Vec<Option<(usize, usize)>> = procs
-        .iter()
-        .map(|p| {
-            p.key.map(|key| {
-                let start = key_text.len();
-                key.append(names, &mut times, &mut key_text);
-                (start, key_text.len())
-            })
-        })
-        .collect();
-    let proc_key = crate::frame::text_from_spans("proc_key", key_text, &key_spans);
-    drop(key_spans);
+    let mut keys = ViewColumn::with_capacity(n, n * 48);
+    for p in &procs {
+        match p.key {
+            Some(key) => keys.push_with(|text| key.append(names, &mut times, text)),
+            None => keys.push_null(),
+        }
+    }
+    let proc_key = keys.finish("proc_key");
     // A linked parent's key is its own proc_key: gathered, so the strings are shared,
     // not copied. Keys of parents not in the tree follow the frame's keys.
     let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
@@ -787,53 +783,39 @@ fn frame(
         .take(&IdxCa::from_iter_options("idx".into(), gather.into_iter()))?
         .with_name("parent_key".into());
 
-    // Each process's zero-padded number, then its path as its parent's plus that
-    // number: tree order writes parents first.
-    let mut padded = String::with_capacity(n * 6);
-    let mut padded_at = Vec::with_capacity(n + 1);
-    padded_at.push(0);
-    for &index in source_index {
-        push_digits(&mut padded, i64::from(index), 5);
-        padded_at.push(padded.len());
-    }
-    let pad = |at: usize| &padded[padded_at[at]..padded_at[at + 1]];
-    let mut arena = String::with_capacity(n * 24);
-    let mut path_at: Vec<(usize, usize)> = Vec::with_capacity(n);
+    // Each process's path is its parent's plus its own zero-padded number: tree order
+    // writes parents first, and the column takes the paths in frame order.
+    let mut paths = ViewColumn::with_capacity(n, n * 24);
     for (at, l) in links.iter().enumerate() {
-        let start = arena.len();
-        if let Some(parent) = l.parent {
-            let (s, e) = path_at[parent as usize];
-            arena.extend_from_within(s..e);
-            arena.push('/');
-        }
-        arena.push_str(pad(at));
-        path_at.push((start, arena.len()));
+        buf.clear();
+        push_digits(&mut buf, i64::from(source_index[at]), 5);
+        paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
     }
-    // One pass in frame order builds every per-process column: `links` is in tree
-    // order, so each visit is a random access worth making once. Text columns are
-    // spans of `padded` and `arena`.
-    let span_of = |at: usize| Some((padded_at[at], padded_at[at + 1]));
-    let mut path_spans = Vec::with_capacity(n);
-    let mut source_spans = Vec::with_capacity(n);
-    let mut parent_spans = Vec::with_capacity(n);
+    let path = paths.finish_in_order("path", &by_frame);
+    // One pass in frame order builds every other per-process column: `links` is in
+    // tree order, so each visit is a random access worth making once.
+    let mut source = ViewColumn::with_capacity(n, 0);
+    let mut parent = ViewColumn::with_capacity(n, 0);
     let mut depth = Vec::with_capacity(n);
     let (mut is_root, mut is_leaf) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut is_branch, mut is_inferred) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for &at in &by_frame {
         let l = &links[at as usize];
-        path_spans.push(Some(path_at[at as usize]));
-        source_spans.push(span_of(at as usize));
-        parent_spans.push(l.parent.and_then(|p| span_of(p as usize)));
+        source.push_with(|text| push_digits(text, i64::from(source_index[at as usize]), 5));
+        match l.parent {
+            Some(p) => {
+                parent.push_with(|text| push_digits(text, i64::from(source_index[p as usize]), 5))
+            }
+            None => parent.push_null(),
+        }
         depth.push(l.depth);
         is_root.push(l.is_root);
         is_leaf.push(l.is_leaf);
         is_branch.push(!l.is_root && !l.is_leaf);
         is_inferred.push(l.source_row.is_none());
     }
-    let path = crate::frame::text_from_spans("path", arena, &path_spans);
-    // Zero-padded numbers fit in the views themselves, so neither column keeps `padded`.
-    let source_index = crate::frame::text_from_spans("source_index", padded.clone(), &source_spans);
-    let parent_index = crate::frame::text_from_spans("parent_index", padded, &parent_spans);
+    let source_index = source.finish("source_index");
+    let parent_index = parent.finish("parent_index");
     let added = [
         proc_key.clone().into_column(),
         parent_key.clone().into_column(),
