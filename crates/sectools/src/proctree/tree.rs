@@ -720,25 +720,22 @@ fn frame(
     for (row, &at) in by_frame.iter().enumerate() {
         links[at as usize].frame_row = row as u32;
     }
-    let rows: Vec<IdxSize> = by_frame[..real]
-        .iter()
-        .filter_map(|&at| links[at as usize].source_row.map(|r| r as IdxSize))
-        .collect();
-    let mut df = if real == input.height() {
-        input.clone()
-    } else {
-        // A process reported twice is one row; gathering from one chunk is the fast path.
-        let mut single = input.clone();
-        single.rechunk_mut();
-        single.take(&IdxCa::from_vec("idx".into(), rows))?
-    };
-    let inferred: Vec<&Proc<'_>> = by_frame[real..]
-        .iter()
-        .map(|&at| procs[at as usize])
-        .collect();
-    df.vstack_mut(&inferred_rows(&inferred, input, schema)?)?;
+    let links: &[Links] = links;
     let procs: Vec<&Proc<'_>> = by_frame.iter().map(|&at| procs[at as usize]).collect();
-    let frame_row = |at: u32| links[at as usize].frame_row as usize;
+    // The key columns are the largest, and independent of the rest: on a second core.
+    let (keys, rest) = std::thread::scope(|scope| {
+        let keys = scope.spawn(|| key_columns(&procs, &by_frame, links, names));
+        let rest = (|| -> Result<_, SectoolsError> {
+            let df = input_rows(input, &procs, &by_frame, real, links, schema)?;
+            Ok((df, tree_columns(links, &by_frame, source_index)))
+        })();
+        let keys = keys
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (keys, rest)
+    });
+    let (proc_key, parent_key) = keys?;
+    let (mut df, (path, source_index, parent_index)) = rest?;
     let time: Vec<Option<i64>> = procs.iter().map(|p| p.time).collect();
     df.with_column(
         Column::new(schema.time_stamp.as_str().into(), &time[..]).cast(&DataType::Datetime(
@@ -746,76 +743,17 @@ fn frame(
             Some(TimeZone::UTC),
         ))?,
     )?;
-
-    let mut buf = String::new();
-    let mut times = KeyTimes::default();
-    let mut keys = ViewColumn::with_capacity(n, n * 48);
-    for p in &procs {
-        match p.key {
-            Some(key) => keys.push_with(|text| key.append(names, &mut times, text)),
-            None => keys.push_null(),
-        }
-    }
-    let proc_key = keys.finish("proc_key");
-    // A linked parent's key is its own proc_key: gathered, so the strings are shared,
-    // not copied. Keys of parents not in the tree follow the frame's keys.
-    let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
-    let mut unlinked_count = 0;
-    let gather: Vec<Option<IdxSize>> = procs
-        .iter()
-        .zip(&by_frame)
-        .map(|(p, &at)| match (links[at as usize].parent, p.parent_key) {
-            (Some(parent), _) => Some(frame_row(parent) as IdxSize),
-            (None, Some(key)) => {
-                key.write(names, &mut times, &mut buf);
-                unlinked.append_value(&buf);
-                unlinked_count += 1;
-                Some((n + unlinked_count - 1) as IdxSize)
-            }
-            (None, None) => None,
-        })
-        .collect();
-    let mut keys_and_unlinked = proc_key.clone();
-    if unlinked_count > 0 {
-        keys_and_unlinked.append(&unlinked.finish())?;
-    }
-    let parent_key = keys_and_unlinked
-        .take(&IdxCa::from_iter_options("idx".into(), gather.into_iter()))?
-        .with_name("parent_key".into());
-
-    // Each process's path is its parent's plus its own zero-padded number: tree order
-    // writes parents first, and the column takes the paths in frame order.
-    let mut paths = ViewColumn::with_capacity(n, n * 24);
-    for (at, l) in links.iter().enumerate() {
-        buf.clear();
-        push_digits(&mut buf, i64::from(source_index[at]), 5);
-        paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
-    }
-    let path = paths.finish_in_order("path", &by_frame);
-    // One pass in frame order builds every other per-process column: `links` is in
-    // tree order, so each visit is a random access worth making once.
-    let mut source = ViewColumn::with_capacity(n, 0);
-    let mut parent = ViewColumn::with_capacity(n, 0);
     let mut depth = Vec::with_capacity(n);
     let (mut is_root, mut is_leaf) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut is_branch, mut is_inferred) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for &at in &by_frame {
         let l = &links[at as usize];
-        source.push_with(|text| push_digits(text, i64::from(source_index[at as usize]), 5));
-        match l.parent {
-            Some(p) => {
-                parent.push_with(|text| push_digits(text, i64::from(source_index[p as usize]), 5))
-            }
-            None => parent.push_null(),
-        }
         depth.push(l.depth);
         is_root.push(l.is_root);
         is_leaf.push(l.is_leaf);
         is_branch.push(!l.is_root && !l.is_leaf);
         is_inferred.push(l.source_row.is_none());
     }
-    let source_index = source.finish("source_index");
-    let parent_index = parent.finish("parent_index");
     let added = [
         proc_key.clone().into_column(),
         parent_key.clone().into_column(),
@@ -848,4 +786,111 @@ fn frame(
         time,
     };
     Ok((df, columns))
+}
+
+/// The input's rows in frame order (each kept process's row, once), then the inferred
+/// processes' rows.
+fn input_rows(
+    input: &DataFrame,
+    procs: &[&Proc<'_>],
+    by_frame: &[u32],
+    real: usize,
+    links: &[Links],
+    schema: &ProcSchema,
+) -> Result<DataFrame, SectoolsError> {
+    let mut df = if real == input.height() {
+        input.clone()
+    } else {
+        let rows: Vec<IdxSize> = by_frame[..real]
+            .iter()
+            .filter_map(|&at| links[at as usize].source_row.map(|r| r as IdxSize))
+            .collect();
+        // A process reported twice is one row; gathering from one chunk is the fast path.
+        let mut single = input.clone();
+        single.rechunk_mut();
+        single.take(&IdxCa::from_vec("idx".into(), rows))?
+    };
+    df.vstack_mut(&inferred_rows(&procs[real..], input, schema)?)?;
+    Ok(df)
+}
+
+/// `proc_key` and `parent_key`, in frame order (`procs` is).
+fn key_columns(
+    procs: &[&Proc<'_>],
+    by_frame: &[u32],
+    links: &[Links],
+    names: &Names<'_>,
+) -> Result<(StringChunked, StringChunked), SectoolsError> {
+    let n = procs.len();
+    let mut buf = String::new();
+    let mut times = KeyTimes::default();
+    let mut keys = ViewColumn::with_capacity(n, n * 48);
+    for p in procs {
+        match p.key {
+            Some(key) => keys.push_with(|text| key.append(names, &mut times, text)),
+            None => keys.push_null(),
+        }
+    }
+    let proc_key = keys.finish("proc_key");
+    // A linked parent's key is its own proc_key: gathered, so the strings are shared,
+    // not copied. Keys of parents not in the tree follow the frame's keys.
+    let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
+    let mut unlinked_count = 0;
+    let gather: Vec<Option<IdxSize>> = procs
+        .iter()
+        .zip(by_frame)
+        .map(|(p, &at)| match (links[at as usize].parent, p.parent_key) {
+            (Some(parent), _) => Some(links[parent as usize].frame_row as IdxSize),
+            (None, Some(key)) => {
+                key.write(names, &mut times, &mut buf);
+                unlinked.append_value(&buf);
+                unlinked_count += 1;
+                Some((n + unlinked_count - 1) as IdxSize)
+            }
+            (None, None) => None,
+        })
+        .collect();
+    let mut keys_and_unlinked = proc_key.clone();
+    if unlinked_count > 0 {
+        keys_and_unlinked.append(&unlinked.finish())?;
+    }
+    let parent_key = keys_and_unlinked
+        .take(&IdxCa::from_iter_options("idx".into(), gather.into_iter()))?
+        .with_name("parent_key".into());
+    Ok((proc_key, parent_key))
+}
+
+/// `path`, `source_index` and `parent_index`, in frame order.
+fn tree_columns(
+    links: &[Links],
+    by_frame: &[u32],
+    source_index: &[u32],
+) -> (StringChunked, StringChunked, StringChunked) {
+    let n = links.len();
+    // Each process's path is its parent's plus its own zero-padded number: tree order
+    // writes parents first, and the column takes the paths in frame order.
+    let mut buf = String::new();
+    let mut paths = ViewColumn::with_capacity(n, n * 24);
+    for (at, l) in links.iter().enumerate() {
+        buf.clear();
+        push_digits(&mut buf, i64::from(source_index[at]), 5);
+        paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
+    }
+    let path = paths.finish_in_order("path", by_frame);
+    let mut source = ViewColumn::with_capacity(n, 0);
+    let mut parent = ViewColumn::with_capacity(n, 0);
+    for &at in by_frame {
+        source.push_with(|text| push_digits(text, i64::from(source_index[at as usize]), 5));
+        match links[at as usize].parent {
+            Some(p) => {
+                parent.push_with(|text| push_digits(text, i64::from(source_index[p as usize]), 5))
+            }
+            None => parent.push_null(),
+        }
+    }
+    (
+        path,
+        source.finish("source_index"),
+        parent.finish("parent_index"),
+    )
 }
