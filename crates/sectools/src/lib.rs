@@ -32,7 +32,7 @@
 
 pub use auditd::{
     AuditEvent, AuditFrame, AuditIssue, AuditLog, AuditRecord, AuditSummary, auditd_frame,
-    auditd_from_df, parse_auditd, read_auditd_file, read_auditd_frame,
+    auditd_frame_threads, auditd_from_df, parse_auditd, read_auditd_file, read_auditd_frame,
 };
 pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding};
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};

@@ -3,7 +3,7 @@
 mod common;
 
 use sectools::polars::prelude::*;
-use sectools::{AuditLog, auditd_frame, parse_auditd};
+use sectools::{AuditLog, auditd_frame, auditd_frame_threads, parse_auditd};
 
 fn sample() -> AuditLog {
     parse_auditd(&common::read_fixture("fixtures/auditd_sample.log"))
@@ -320,6 +320,17 @@ fn frame_from_text_equals_table_from_events() {
         let from_events = log.to_df().expect("to_df");
         let frame = auditd_frame(&text).expect("auditd_frame");
         assert_eq!(frame.issues, log.issues, "{name}: issues");
+        for threads in [2, 3] {
+            let parts = auditd_frame_threads(&text, threads).expect("auditd_frame_threads");
+            assert_eq!(
+                parts.issues, log.issues,
+                "{name}, {threads} threads: issues"
+            );
+            assert!(
+                parts.df.equals_missing(&frame.df),
+                "{name}, {threads} threads"
+            );
+        }
         assert_eq!(
             frame.df.get_column_names(),
             from_events.get_column_names(),
@@ -509,11 +520,73 @@ fn frame_equals_table_from_events_on_mangled_logs() {
             }
         }
         let log = parse_auditd(&text);
-        let frame = auditd_frame(&text).expect("frame");
-        assert_eq!(frame.issues, log.issues, "case {case}:\n{text}");
+        let from_events = log.to_df().expect("to_df");
+        // Read whole, and in parts on several threads (events cut by the parts too).
+        for threads in [1, 2, 3, 5] {
+            let frame = auditd_frame_threads(&text, threads).expect("frame");
+            assert_eq!(
+                frame.issues, log.issues,
+                "case {case}, {threads} threads:\n{text}"
+            );
+            assert!(
+                frame.df.equals_missing(&from_events),
+                "case {case}, {threads} threads:\n{text}"
+            );
+        }
+    }
+}
+
+/// An id column that is all integers in one part and has text in another is text in
+/// the whole frame, each value as written, as when one thread reads it all.
+#[test]
+fn parts_agree_on_id_columns_that_turn_to_text() {
+    let mut text = String::new();
+    for (serial, pid) in [
+        (1, "12"),
+        (2, "4294967295"),
+        (3, "-5"),
+        (4, "007"),
+        (5, "unset"),
+        (6, "(none)"),
+        (7, "9"),
+    ] {
+        text.push_str(&format!(
+            "type=USER_LOGIN msg=audit(1551487424.{serial:03}:{serial}): pid={pid} uid=0 res=success\n"
+        ));
+    }
+    let whole = auditd_frame_threads(&text, 1).expect("frame");
+    let pids: Vec<Option<&str>> = whole
+        .df
+        .column("pid")
+        .expect("pid")
+        .str()
+        .expect("text")
+        .iter()
+        .collect();
+    assert_eq!(
+        pids,
+        [
+            Some("12"),
+            Some("4294967295"),
+            Some("-5"),
+            Some("007"),
+            Some("unset"),
+            Some("(none)"),
+            Some("9")
+        ]
+    );
+    for threads in 2..=7 {
+        let parts = auditd_frame_threads(&text, threads).expect("frame");
         assert!(
-            frame.df.equals_missing(&log.to_df().expect("to_df")),
-            "case {case}:\n{text}"
+            parts.df.equals_missing(&whole.df),
+            "{threads} threads: {:?}",
+            parts.df
         );
     }
+    // A column of integers in every part stays integers.
+    let ints = auditd_frame_threads(&text.replace("pid=(none)", "pid=8"), 3).expect("frame");
+    assert_eq!(
+        ints.df.column("pid").expect("pid").dtype(),
+        &sectools::polars::prelude::DataType::Int64
+    );
 }

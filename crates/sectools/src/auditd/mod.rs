@@ -32,6 +32,7 @@ use crate::SectoolsError;
 use crate::frame::string_column;
 
 mod pylit;
+mod reader;
 mod record;
 mod table;
 
@@ -407,6 +408,8 @@ pub struct AuditFrame {
 /// Parses raw auditd text straight into the event table of [`AuditLog::to_df`],
 /// without building [`AuditEvent`]s: values are read in place, so this is several
 /// times faster and smaller than `parse_auditd(text).to_df()`, with the same result.
+/// A log of several megabytes is read in parts on the machine's cores
+/// ([`auditd_frame_threads`] sets how many).
 ///
 /// ```
 /// let frame = sectools::auditd_frame(concat!(
@@ -419,81 +422,21 @@ pub struct AuditFrame {
 /// assert_eq!(frame.issues[0].line, 3);
 /// ```
 pub fn auditd_frame(text: &str) -> Result<AuditFrame, SectoolsError> {
-    // Pass 1: which event each line belongs to. Events are numbered in order of their
-    // first record, as `parse_auditd` numbers them.
-    struct Line<'a> {
-        record_type: &'a str,
-        body: &'a str,
-        event: u32,
-    }
-    let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-    let mut lines: Vec<Line<'_>> = Vec::with_capacity(line_count);
-    let mut keys: Vec<(i64, u32, u64)> = Vec::with_capacity(line_count / 2);
-    let mut index =
-        rustc_hash::FxHashMap::with_capacity_and_hasher(line_count / 2, Default::default());
-    let mut issues = Vec::new();
-    let mut in_order = true;
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
-    for (n, end) in ends.enumerate() {
-        // As `str::lines`: without the `\n` (and a `\r` before it).
-        let line = &text[start..end];
-        start = end + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let header = match record::parse_header(line) {
-            Ok(header) => header,
-            Err(reason) => {
-                issues.push(issue(n + 1, reason, line));
-                continue;
-            }
-        };
-        let key = (header.seconds, header.millis, header.serial);
-        let event = match keys.last() {
-            Some(last) if *last == key => keys.len() - 1,
-            _ => match index.entry(key) {
-                std::collections::hash_map::Entry::Occupied(at) => {
-                    // An earlier event continues after another one started.
-                    in_order = false;
-                    *at.get() as usize
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(keys.len() as u32);
-                    keys.push(key);
-                    keys.len() - 1
-                }
-            },
-        };
-        lines.push(Line {
-            record_type: header.record_type,
-            body: header.body,
-            event: event as u32,
-        });
-    }
-    drop(index);
-    if !in_order {
-        // Stable: records of an event stay in input order.
-        lines.sort_by_key(|line| line.event);
-    }
-    // Pass 2: the records of each event, in order.
-    let mut table = EventTable::new(keys.len(), []);
-    let mut current = None;
-    for line in &lines {
-        if current != Some(line.event) {
-            current = Some(line.event);
-            let key = keys[line.event as usize];
-            table.begin_event(event_time(key).timestamp_millis(), key.2);
-        }
-        table.record(line.record_type);
-        record::visit_fields(line.record_type, line.body, &mut |key, value| {
-            table.field(key, value);
-        });
-    }
-    Ok(AuditFrame {
-        df: table.finish()?,
-        issues,
-    })
+    reader::frame(text, reader::threads_for(text))
+}
+
+/// [`auditd_frame`] on at most `threads` threads (a large log is read in parts, one
+/// thread each; 1 reads it on the calling thread). The frame is the same for any
+/// number.
+///
+/// ```
+/// let log = "type=USER_LOGIN msg=audit(1551487424.869:752): pid=7 uid=0 res=success\n";
+/// let one = sectools::auditd_frame_threads(log, 1).unwrap();
+/// let four = sectools::auditd_frame_threads(log, 4).unwrap();
+/// assert!(one.df.equals_missing(&four.df));
+/// ```
+pub fn auditd_frame_threads(text: &str, threads: usize) -> Result<AuditFrame, SectoolsError> {
+    reader::frame(text, threads)
 }
 
 /// Reads an auditd log file into its event table (see [`auditd_frame`]).

@@ -270,14 +270,22 @@ impl<'a> TableColumn<'a> {
             },
         };
         // The first value that is not an id integer turns the column into text.
-        let Values::Int(ints) =
-            std::mem::replace(&mut self.values, Values::Text(TextColumn::new(0)))
-        else {
-            unreachable!("matched Int above")
-        };
-        let mut text = ints.into_text();
-        text.push(row, &value);
-        self.values = Values::Text(text);
+        self.make_text();
+        if let Values::Text(text) = &mut self.values {
+            text.push(row, &value);
+        }
+    }
+
+    /// Turns integers into text, each as it was written.
+    fn make_text(&mut self) {
+        if matches!(self.values, Values::Int(_)) {
+            let Values::Int(ints) =
+                std::mem::replace(&mut self.values, Values::Text(TextColumn::new(0)))
+            else {
+                unreachable!("matched Int above")
+            };
+            self.values = Values::Text(ints.into_text());
+        }
     }
 
     fn finish(self, name: &str) -> Column {
@@ -494,34 +502,108 @@ impl<'a> EventTable<'a> {
 
     /// The frame: `TimeGenerated` (UTC), `EventType`, `AuditId`, `RecordTypes`, then the
     /// columns with at least one value.
-    pub(super) fn finish(mut self) -> Result<DataFrame, SectoolsError> {
-        self.end_event();
-        debug_assert_eq!(
-            self.rows, self.capacity,
-            "events begun vs. the table's size"
-        );
-        let string = |name: &str, values: MutablePlString| {
-            StringChunked::with_chunk(name.into(), values.freeze()).into_column()
-        };
-        let mut out = vec![
-            Column::new("TimeGenerated".into(), std::mem::take(&mut self.times)).cast(
-                &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
-            )?,
-            string("EventType", self.event_types),
-            string("AuditId", self.audit_ids),
-            string("RecordTypes", self.record_types),
-        ];
-        for column in self.columns {
+    pub(super) fn finish(self) -> Result<DataFrame, SectoolsError> {
+        Self::concat(vec![self])
+    }
+
+    /// The frame of several tables' rows, one table after another: what one table
+    /// given all their events in that order would make. Columns come in order of
+    /// first appearance; a column of integers in one table and text in another is
+    /// text, its integers as written (as one table turns it to text).
+    pub(super) fn concat(tables: Vec<EventTable<'a>>) -> Result<DataFrame, SectoolsError> {
+        let mut times = Vec::new();
+        let mut fixed: [Option<StringChunked>; 3] = [None, None, None];
+        let mut parts = Vec::with_capacity(tables.len());
+        for mut table in tables {
+            table.end_event();
+            debug_assert_eq!(
+                table.rows, table.capacity,
+                "events begun vs. the table's size"
+            );
+            times.append(&mut table.times);
+            let strings = [table.event_types, table.audit_ids, table.record_types];
+            for (all, (name, values)) in
+                fixed.iter_mut().zip(EVENT_COLUMNS[1..].iter().zip(strings))
+            {
+                let values = StringChunked::with_chunk((*name).into(), values.freeze());
+                match all {
+                    Some(all) => all.append(&values)?,
+                    None => *all = Some(values),
+                }
+            }
+            let columns: Vec<Option<TableColumn<'a>>> =
+                table.columns.into_iter().map(Some).collect();
+            parts.push((table.rows, table.index, columns));
+        }
+        let mut out =
+            vec![
+                Column::new("TimeGenerated".into(), times).cast(&DataType::Datetime(
+                    TimeUnit::Milliseconds,
+                    Some(TimeZone::UTC),
+                ))?,
+            ];
+        out.extend(fixed.into_iter().flatten().map(IntoColumn::into_column));
+        // Every column, in order of first appearance.
+        let mut seen = FxHashMap::default();
+        let mut names = Vec::new();
+        for (_, index, columns) in &parts {
+            for column in columns.iter().flatten() {
+                if !seen.contains_key(&column.name) {
+                    seen.insert(column.name.clone(), ());
+                    names.push(column.name.clone());
+                }
+            }
+            debug_assert_eq!(index.len(), columns.len());
+        }
+        for name in names {
+            let mut pieces: Vec<(usize, Option<TableColumn<'a>>)> = parts
+                .iter_mut()
+                .map(|(rows, index, columns)| {
+                    (*rows, index.get(&name).and_then(|&at| columns[at].take()))
+                })
+                .collect();
             // `next` only moves past a row given a value: 0 means the column is empty.
-            if column.next() == 0 {
+            if pieces
+                .iter()
+                .all(|(_, c)| c.as_ref().is_none_or(|c| c.next() == 0))
+            {
                 continue;
             }
-            let name = if EVENT_COLUMNS.contains(&column.name.as_str()) {
-                format!("{}_input", column.name)
+            let text = pieces.iter().any(|(_, c)| {
+                matches!(
+                    c,
+                    Some(TableColumn {
+                        values: Values::Text(_),
+                        ..
+                    })
+                )
+            });
+            let name = if EVENT_COLUMNS.contains(&name.as_str()) {
+                format!("{name}_input")
             } else {
-                column.name.clone()
+                name
             };
-            out.push(column.finish(&name));
+            let mut whole: Option<Column> = None;
+            for (rows, piece) in pieces.iter_mut() {
+                let piece = match piece.take() {
+                    Some(mut column) => {
+                        if text {
+                            column.make_text();
+                        }
+                        column.finish(&name)
+                    }
+                    // Zeroed, as a table's own columns start: untouched pages cost no memory.
+                    None if text => TextColumn::new(*rows).finish(&name),
+                    None => IntColumn::new(*rows).finish(&name),
+                };
+                match &mut whole {
+                    Some(whole) => {
+                        whole.append(&piece)?;
+                    }
+                    None => whole = Some(piece),
+                }
+            }
+            out.extend(whole);
         }
         Ok(DataFrame::new_infer_height(out)?)
     }

@@ -1,0 +1,289 @@
+//! [`auditd_frame`](super::auditd_frame): the lines of a log straight into the event
+//! table, in parts read on several threads.
+//!
+//! Pass 1 splits each line into type, body and event key, and numbers events in order
+//! of their first record. Parts of the text are scanned on their own threads, then
+//! joined: a later part's events that an earlier part already numbered keep that
+//! number, the others are numbered after it, in order. Pass 2 fills one table per
+//! range of events, again one thread each, and the tables are joined row after row
+//! (see [`EventTable::concat`]). Every choice the tables make depends on the events
+//! and their records only, so the frame does not depend on how it was split.
+
+use rustc_hash::FxHashMap;
+
+use super::table::EventTable;
+use super::{AuditFrame, AuditIssue, event_time, issue, record};
+use crate::SectoolsError;
+
+/// Parts smaller than this are not worth a thread.
+const MIN_PART_BYTES: usize = 1 << 20;
+
+/// `(seconds, milliseconds, serial)` of `msg=audit(…)`: which event a record is of.
+type EventKey = (i64, u32, u64);
+
+/// One audit record.
+struct Line<'a> {
+    record_type: &'a str,
+    body: &'a str,
+    event: u32,
+}
+
+/// Pass 1 over a part of the text.
+struct Scan<'a> {
+    lines: Vec<Line<'a>>,
+    keys: Vec<EventKey>,
+    /// Each key's event number.
+    index: FxHashMap<EventKey, u32>,
+    issues: Vec<AuditIssue>,
+}
+
+/// How many threads `auditd_frame` uses for a text of this size.
+pub(super) fn threads_for(text: &str) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.min(text.len() / MIN_PART_BYTES).max(1)
+}
+
+/// The event table of `text`, read in (at most) `threads` parts.
+pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsError> {
+    let threads = threads.max(1);
+    let parts = split_at_lines(text, threads);
+    let scans = on_threads(
+        parts
+            .iter()
+            .map(|&(part, first_line)| move || scan(part, first_line)),
+    );
+    let Joined {
+        parts,
+        keys,
+        issues,
+    } = join_scans(scans);
+    // In order unless an event continues after a later one started.
+    let mut last = 0;
+    let in_order = parts.iter().flatten().all(|line| {
+        let ok = line.event >= last;
+        last = line.event;
+        ok
+    });
+    let sorted: Vec<Line<'_>>;
+    let groups = if in_order {
+        whole_events(&parts)
+    } else {
+        let mut lines: Vec<Line<'_>> = parts.into_iter().flatten().collect();
+        // Stable: records of an event stay in input order.
+        lines.sort_by_key(|line| line.event);
+        sorted = lines;
+        split_at_events(&sorted, threads)
+            .into_iter()
+            .map(|part| vec![part])
+            .collect()
+    };
+    // A log without records still makes its (empty) table.
+    let groups = if groups.is_empty() {
+        vec![Vec::new()]
+    } else {
+        groups
+    };
+    let tables = on_threads(groups.iter().map(|group| {
+        let keys = &keys;
+        move || fill(group, keys)
+    }));
+    Ok(AuditFrame {
+        df: EventTable::concat(tables)?,
+        issues,
+    })
+}
+
+/// Runs each job on its own thread (the first on this one) and returns their results
+/// in order.
+fn on_threads<T: Send>(jobs: impl Iterator<Item = impl FnOnce() -> T + Send>) -> Vec<T> {
+    let mut jobs: Vec<_> = jobs.collect();
+    if jobs.len() <= 1 {
+        return jobs.pop().map(|job| vec![job()]).unwrap_or_default();
+    }
+    std::thread::scope(|scope| {
+        let first = jobs.remove(0);
+        let others: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
+        let mut results = vec![first()];
+        results.extend(others.into_iter().map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }));
+        results
+    })
+}
+
+/// About equal parts of `text`, each ending after a `\n` (the last at the end), with
+/// the number of lines before each.
+fn split_at_lines(text: &str, parts: usize) -> Vec<(&str, usize)> {
+    let mut out = Vec::with_capacity(parts);
+    let (mut start, mut lines_before) = (0, 0);
+    for k in 1..parts {
+        let target = (text.len() * k / parts).max(start);
+        let Some(newline) = memchr::memchr(b'\n', &text.as_bytes()[target..]) else {
+            break;
+        };
+        let end = target + newline + 1;
+        let part = &text[start..end];
+        out.push((part, lines_before));
+        lines_before += memchr::memchr_iter(b'\n', part.as_bytes()).count();
+        start = end;
+    }
+    out.push((&text[start..], lines_before));
+    out
+}
+
+/// Pass 1 over `text`, whose first line is line `first_line + 1` of the log.
+fn scan(text: &str, first_line: usize) -> Scan<'_> {
+    let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let mut scan = Scan {
+        lines: Vec::with_capacity(line_count),
+        keys: Vec::with_capacity(line_count / 2),
+        index: FxHashMap::with_capacity_and_hasher(line_count / 2, Default::default()),
+        issues: Vec::new(),
+    };
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for (n, end) in ends.enumerate() {
+        // As `str::lines`: without the `\n` (`parse_header` drops a `\r` before it).
+        let line = &text[start..end];
+        start = end + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let header = match record::parse_header(line) {
+            Ok(header) => header,
+            Err(reason) => {
+                scan.issues.push(issue(first_line + n + 1, reason, line));
+                continue;
+            }
+        };
+        let key = (header.seconds, header.millis, header.serial);
+        let event = match scan.keys.last() {
+            Some(last) if *last == key => scan.keys.len() as u32 - 1,
+            _ => *scan.index.entry(key).or_insert_with(|| {
+                scan.keys.push(key);
+                scan.keys.len() as u32 - 1
+            }),
+        };
+        scan.lines.push(Line {
+            record_type: header.record_type,
+            body: header.body,
+            event,
+        });
+    }
+    scan
+}
+
+/// The parts' lines with events numbered across parts.
+struct Joined<'a> {
+    parts: Vec<Vec<Line<'a>>>,
+    keys: Vec<EventKey>,
+    issues: Vec<AuditIssue>,
+}
+
+/// Numbers the events of every part as one scan of their texts one after another
+/// would: lines stay where they are, so nothing is copied.
+fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
+    let mut scans = scans.into_iter();
+    let first = scans.next().expect("at least one part");
+    let (mut index, mut keys, mut issues) = (first.index, first.keys, first.issues);
+    let mut parts = vec![first.lines];
+    let mut scans = scans.peekable();
+    while let Some(mut part) = scans.next() {
+        // The last part's new keys need no entry: nothing after it looks them up.
+        let is_last = scans.peek().is_none();
+        let number: Vec<u32> = part
+            .keys
+            .iter()
+            .map(|key| match index.get(key) {
+                Some(&event) => event,
+                None => {
+                    keys.push(*key);
+                    let event = keys.len() as u32 - 1;
+                    if !is_last {
+                        index.insert(*key, event);
+                    }
+                    event
+                }
+            })
+            .collect();
+        for line in &mut part.lines {
+            line.event = number[line.event as usize];
+        }
+        parts.push(part.lines);
+        issues.append(&mut part.issues);
+    }
+    Joined {
+        parts,
+        keys,
+        issues,
+    }
+}
+
+/// The parts (in order of events) as runs of whole events: the lines of an event a
+/// part ends in that open the next part stay with it.
+fn whole_events<'l, 'a>(parts: &'l [Vec<Line<'a>>]) -> Vec<Vec<&'l [Line<'a>]>> {
+    let mut groups: Vec<Vec<&[Line<'a>]>> = Vec::with_capacity(parts.len());
+    for part in parts {
+        let mut rest = &part[..];
+        let open = groups
+            .last()
+            .and_then(|group| group.last())
+            .and_then(|lines| lines.last())
+            .map(|line| line.event);
+        if let (Some(open), Some(group)) = (open, groups.last_mut()) {
+            let continuing = rest.iter().take_while(|line| line.event == open).count();
+            if continuing > 0 {
+                group.push(&rest[..continuing]);
+                rest = &rest[continuing..];
+            }
+        }
+        if !rest.is_empty() {
+            groups.push(vec![rest]);
+        }
+    }
+    groups
+}
+
+/// About equal runs of `lines` (sorted by event), each holding whole events.
+fn split_at_events<'l, 'a>(lines: &'l [Line<'a>], parts: usize) -> Vec<&'l [Line<'a>]> {
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 1..parts {
+        let mut end = (lines.len() * k / parts).max(start);
+        while end > start && end < lines.len() && lines[end].event == lines[end - 1].event {
+            end += 1;
+        }
+        if end > start && end < lines.len() {
+            out.push(&lines[start..end]);
+            start = end;
+        }
+    }
+    out.push(&lines[start..]);
+    out
+}
+
+/// Pass 2: the table of the events of `group`'s lines (whole events, in order).
+fn fill<'a>(group: &[&[Line<'a>]], keys: &[EventKey]) -> EventTable<'a> {
+    let lines = || group.iter().flat_map(|lines| lines.iter());
+    let last = group.iter().rev().find_map(|lines| lines.last());
+    let events = match (lines().next(), last) {
+        (Some(first), Some(last)) => (last.event - first.event + 1) as usize,
+        _ => 0,
+    };
+    let mut table = EventTable::new(events, []);
+    let mut current = None;
+    for line in lines() {
+        if current != Some(line.event) {
+            current = Some(line.event);
+            let key = keys[line.event as usize];
+            table.begin_event(event_time(key).timestamp_millis(), key.2);
+        }
+        table.record(line.record_type);
+        record::visit_fields(line.record_type, line.body, &mut |key, value| {
+            table.field(key, value);
+        });
+    }
+    table
+}
