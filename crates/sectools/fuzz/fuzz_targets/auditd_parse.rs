@@ -1,5 +1,6 @@
 //! auditd parsing never panics and loses no line: each is a record or an issue. The
-//! table read straight from the text equals the one built from the events.
+//! table read straight from the text, whole or in parts, equals the one built from
+//! the events.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,7 +14,9 @@ fuzz_target!(|text: &str| {
         let _ = event.cmdline();
     }
     let from_events = log.to_df().expect("the events' table");
-    let frame = sectools::auditd_frame(text).expect("the table from the text");
-    assert_eq!(frame.issues, log.issues);
-    assert!(frame.df.equals_missing(&from_events));
+    for threads in [1, 2, 3] {
+        let frame = sectools::auditd_frame_threads(text, threads).expect("the table from the text");
+        assert_eq!(frame.issues, log.issues);
+        assert!(frame.df.equals_missing(&from_events));
+    }
 });
