@@ -60,6 +60,7 @@ pub mod http;
 mod ioc;
 pub mod jsonl;
 pub mod outliers;
+mod parallel;
 pub(crate) mod proctree;
 mod refang;
 pub mod runtime;

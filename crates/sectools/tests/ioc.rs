@@ -240,6 +240,81 @@ fn dataframe_api_matches_string_api() {
     );
 }
 
+/// A frame of megabytes is read in parts on several threads; its rows must be exactly
+/// the string API's indicators, cell by cell in row order, column after column.
+#[test]
+fn large_frames_read_in_parts_keep_every_row_in_order() {
+    let samples = [
+        "GET http://203.0.113.5/x.php from 198.51.100.7 ua=curl",
+        "mail to bob@contoso.com about C:\\Temp\\a.exe and hxxps://evil[.]example/p",
+        "2024-03-01T00:00:05Z 10.0.0.1 -> 2001:db8::1 sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "nothing to see here",
+    ];
+    let rows = 60_000;
+    let column = |shift: usize| -> Vec<Option<String>> {
+        (0..rows)
+            .map(|i| (i % 7 != 3).then(|| format!("{i} {}", samples[(i + shift) % samples.len()])))
+            .collect()
+    };
+    let (a, b) = (column(0), column(1));
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("a".into(), a.clone()),
+        Column::new("b".into(), b.clone()),
+    ])
+    .expect("frame");
+    let extractor = IocExtractor::new();
+    let out = extractor.extract_df(&df, &["a", "b"]).expect("extract_df");
+
+    let mut expected: Vec<(String, String, u64, String, String)> = Vec::new();
+    for (name, cells) in [("a", &a), ("b", &b)] {
+        for (row, cell) in cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            for ioc in extractor.find(cell) {
+                expected.push((
+                    ioc.ioc_type.name().to_string(),
+                    ioc.value.clone(),
+                    row as u64,
+                    name.to_string(),
+                    ioc.matched(cell).to_string(),
+                ));
+            }
+        }
+    }
+    let text = |name: &str| -> Vec<String> {
+        let column = out.column(name).expect("column");
+        column
+            .str()
+            .expect("text")
+            .iter()
+            .map(|v| v.expect("no nulls").to_string())
+            .collect()
+    };
+    let (types, values, inputs, originals) = (
+        text("IoCType"),
+        text("Observable"),
+        text("Input"),
+        text("Original"),
+    );
+    let source: Vec<u64> = out
+        .column("SourceIndex")
+        .expect("column")
+        .u64()
+        .expect("u64")
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(out.height(), expected.len());
+    for (i, want) in expected.iter().enumerate() {
+        let got = (
+            types[i].clone(),
+            values[i].clone(),
+            source[i],
+            inputs[i].clone(),
+            originals[i].clone(),
+        );
+        assert_eq!(&got, want, "row {i}");
+    }
+}
+
 #[test]
 fn pathological_inputs_stay_linear() {
     // Long runs of anchor characters must not make extraction quadratic.

@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 use super::table::EventTable;
 use super::{AuditFrame, AuditIssue, event_time, issue, record};
 use crate::SectoolsError;
+use crate::parallel::{self, on_threads};
 
 /// Parts smaller than this are not worth a thread.
 const MIN_PART_BYTES: usize = 1 << 20;
@@ -39,8 +40,7 @@ struct Scan<'a> {
 
 /// How many threads `auditd_frame` uses for a text of this size.
 pub(super) fn threads_for(text: &str) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    cores.min(text.len() / MIN_PART_BYTES).max(1)
+    parallel::threads_for(text.len(), MIN_PART_BYTES)
 }
 
 /// The event table of `text`, read in (at most) `threads` parts.
@@ -90,26 +90,6 @@ pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsEr
     Ok(AuditFrame {
         df: EventTable::concat(tables)?,
         issues,
-    })
-}
-
-/// Runs each job on its own thread (the first on this one) and returns their results
-/// in order.
-fn on_threads<T: Send>(jobs: impl Iterator<Item = impl FnOnce() -> T + Send>) -> Vec<T> {
-    let mut jobs: Vec<_> = jobs.collect();
-    if jobs.len() <= 1 {
-        return jobs.pop().map(|job| vec![job()]).unwrap_or_default();
-    }
-    std::thread::scope(|scope| {
-        let first = jobs.remove(0);
-        let others: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
-        let mut results = vec![first()];
-        results.extend(others.into_iter().map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
-        results
     })
 }
 

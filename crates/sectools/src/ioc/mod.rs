@@ -49,6 +49,9 @@ pub struct IocScratch {
     found: Vec<Found>,
 }
 
+/// Text per thread below which `extract_df` does not split a frame.
+const MIN_PART_BYTES: usize = 1 << 20;
+
 /// Extracts indicators from text. Configuration belongs to the instance: custom
 /// patterns added to one extractor never affect another.
 #[derive(Debug, Clone)]
@@ -184,25 +187,68 @@ impl IocExtractor {
     /// One row per (row, column, indicator) of the given string columns:
     /// `IoCType`, `Observable` (refanged), `SourceIndex` (row number), `Input` (column
     /// name) and `Original` (the text as it appeared, which differs when defanged).
+    ///
+    /// A frame of several megabytes of text is read in parts on the machine's cores;
+    /// the rows come out in the same order.
     pub fn extract_df(&self, df: &DataFrame, columns: &[&str]) -> Result<DataFrame, SectoolsError> {
+        let cells: Vec<(&str, &StringChunked)> = columns
+            .iter()
+            .map(|&column| Ok((column, string_column(df, column)?)))
+            .collect::<Result<_, SectoolsError>>()?;
+        let bytes: usize = cells
+            .iter()
+            .flat_map(|(_, cells)| cells.downcast_iter())
+            .map(|array| array.total_bytes_len())
+            .sum();
+        let threads = crate::parallel::threads_for(bytes, MIN_PART_BYTES);
+        // Each column in `threads` runs of rows: parts in order are the rows in order.
+        let mut parts = Vec::new();
+        for &(column, cells) in &cells {
+            let rows = cells.len();
+            for k in 0..threads {
+                let (start, end) = (rows * k / threads, rows * (k + 1) / threads);
+                if end > start || (rows == 0 && k == 0) {
+                    parts.push((column, start, cells.slice(start as i64, end - start)));
+                }
+            }
+        }
+        let frames = crate::parallel::on_threads(
+            parts
+                .iter()
+                .map(|(column, start, cells)| move || self.extract_rows(cells, column, *start)),
+        );
+        let mut frames = frames.into_iter();
+        let mut all = frames
+            .next()
+            .unwrap_or_else(|| self.extract_rows(&StringChunked::default(), "", 0))?;
+        for frame in frames {
+            all.vstack_mut_owned(frame?)?;
+        }
+        Ok(all)
+    }
+
+    /// [`extract_df`](Self::extract_df) of `cells`, rows `first_row..` of `column`.
+    fn extract_rows(
+        &self,
+        cells: &StringChunked,
+        column: &str,
+        first_row: usize,
+    ) -> Result<DataFrame, SectoolsError> {
         // Values go straight into their columns: no `String` or `Vec` per indicator on
         // the way.
         let text = |name: &str| StringChunkedBuilder::new(name.into(), 0);
         let (mut types, mut values) = (text("IoCType"), text("Observable"));
         let (mut inputs, mut originals) = (text("Input"), text("Original"));
         let mut rows: Vec<u64> = Vec::new();
-        for &column in columns {
-            let cells = string_column(df, column)?;
-            let mut scratch = IocScratch::default();
-            for (row, cell) in cells.iter().enumerate() {
-                let Some(cell) = cell else { continue };
-                for ioc in self.find_in(cell, &mut scratch) {
-                    types.append_value(self.type_name(&ioc.ioc_type));
-                    values.append_value(&ioc.value);
-                    rows.push(row as u64);
-                    inputs.append_value(column);
-                    originals.append_value(ioc.matched(cell));
-                }
+        let mut scratch = IocScratch::default();
+        for (row, cell) in cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            for ioc in self.find_in(cell, &mut scratch) {
+                types.append_value(self.type_name(&ioc.ioc_type));
+                values.append_value(&ioc.value);
+                rows.push((first_row + row) as u64);
+                inputs.append_value(column);
+                originals.append_value(ioc.matched(cell));
             }
         }
         Ok(DataFrame::new_infer_height(vec![
