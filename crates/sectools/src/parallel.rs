@@ -30,6 +30,37 @@ pub(crate) fn on_threads<T: Send>(jobs: impl Iterator<Item = impl FnOnce() -> T 
     })
 }
 
+/// `make(0..n)` collected in a vector with room for `capacity` items, made in parts
+/// of at least `min_part` items on the cores.
+pub(crate) fn collect_indexed<T: Send>(
+    n: usize,
+    capacity: usize,
+    min_part: usize,
+    make: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(capacity.max(n));
+    let parts = threads_for(n, min_part);
+    if parts == 1 {
+        out.extend((0..n).map(&make));
+        return out;
+    }
+    let chunk = n.div_ceil(parts);
+    let slots = &mut out.spare_capacity_mut()[..n];
+    let make = &make;
+    on_threads(slots.chunks_mut(chunk).enumerate().map(|(k, slots)| {
+        move || {
+            for (j, slot) in slots.iter_mut().enumerate() {
+                slot.write(make(k * chunk + j));
+            }
+        }
+    }));
+    // SAFETY: the chunks cover the first `n` slots and each job wrote every slot of
+    // its chunk; had one panicked, `on_threads` would have resumed the panic before
+    // this line (leaking, not dropping, what was written).
+    unsafe { out.set_len(n) };
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +73,16 @@ mod tests {
             on_threads(std::iter::empty::<fn() -> u8>()),
             Vec::<u8>::new()
         );
+    }
+
+    #[test]
+    fn collected_items_are_in_index_order_with_the_room_asked_for() {
+        for (n, min_part) in [(0, 1), (1, 1), (7, 1), (1000, 10), (1000, 1 << 20)] {
+            let items = collect_indexed(n, n + 5, min_part, |i| i.to_string());
+            let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            assert_eq!(items, expected);
+            assert!(items.capacity() >= n + 5);
+        }
     }
 
     #[test]
