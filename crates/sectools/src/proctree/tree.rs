@@ -18,6 +18,9 @@ use super::schema::ProcSchema;
 use crate::SectoolsError;
 use crate::frame::ViewColumn;
 
+/// Processes per thread below which a pass over them stays on one thread.
+const MIN_PART_PROCESSES: usize = 50_000;
+
 /// Lower-cased process names, each stored once: keys compare names by id.
 #[derive(Debug, Default)]
 pub(crate) struct Names<'a> {
@@ -366,16 +369,15 @@ impl ProcessTree {
             .filter(|&&i| keep[i as usize])
             .map(|&i| kept_at[i as usize])
             .collect();
-        let parent_of: Vec<Option<u32>> = kept
-            .iter()
-            .map(|&i| {
-                let p = &procs[i as usize];
+        // Reads only (a parent found by key is a hash lookup): on the cores.
+        let parent_of: Vec<Option<u32>> =
+            crate::parallel::collect_indexed(n, n, MIN_PART_PROCESSES, |k| {
+                let p = &procs[kept[k] as usize];
                 match p.parent {
                     Some(j) => Some(kept_at[canonical[j as usize] as usize]),
                     None => p.parent_key.and_then(|key| by_key(&key)),
                 }
-            })
-            .collect();
+            });
         let is_root: Vec<bool> = kept
             .iter()
             .map(|&i| procs[i as usize].parent_key.is_none())
