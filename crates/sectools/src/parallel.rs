@@ -3,11 +3,14 @@
 //! Transforms split only inputs large enough for a thread to pay off, and join the
 //! parts so that the result does not depend on the number of threads.
 
-/// How many parts of at least `min_part` bytes `bytes` splits into, at most one per
-/// core (the process's CPU affinity counts).
-pub(crate) fn threads_for(bytes: usize, min_part: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    cores.min(bytes / min_part.max(1)).max(1)
+/// How many parts of at least `min_part` (bytes, rows, …) `size` splits into, at
+/// most one per core (the process's CPU affinity counts).
+pub(crate) fn threads_for(size: usize, min_part: usize) -> usize {
+    cores().min(size / min_part.max(1)).max(1)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Runs each job on its own thread (the first on the calling one) and returns their
@@ -21,13 +24,16 @@ pub(crate) fn on_threads<T: Send>(jobs: impl Iterator<Item = impl FnOnce() -> T 
         let first = jobs.remove(0);
         let others: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
         let mut results = vec![first()];
-        results.extend(others.into_iter().map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
+        results.extend(others.into_iter().map(joined));
         results
     })
+}
+
+/// What a scoped thread returned; its panic, resumed on this thread.
+pub(crate) fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// `make(0..n)` collected in a vector with room for `capacity` items, made in parts
@@ -89,6 +95,8 @@ mod tests {
     fn small_inputs_stay_on_one_thread() {
         assert_eq!(threads_for(10, 1 << 20), 1);
         assert_eq!(threads_for(0, 0), 1);
-        assert!(threads_for(1 << 40, 1 << 20) >= 1);
+        // Large inputs get one part per core, and no more.
+        assert_eq!(threads_for(1 << 40, 1 << 20), cores());
+        assert_eq!(threads_for(3 << 20, 1 << 20), cores().min(3));
     }
 }

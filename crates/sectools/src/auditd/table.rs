@@ -16,7 +16,7 @@ use polars_arrow::array::{MutablePlString, PrimitiveArray, View};
 use polars_arrow::bitmap::MutableBitmap;
 use polars_arrow::datatypes::ArrowDataType;
 use polars_buffer::Buffer;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::SectoolsError;
 
@@ -564,12 +564,11 @@ impl<'a> EventTable<'a> {
             ];
         out.extend(fixed.into_iter().flatten().map(IntoColumn::into_column));
         // Every column, in order of first appearance.
-        let mut seen = FxHashMap::default();
+        let mut seen = FxHashSet::default();
         let mut names = Vec::new();
         for (_, index, columns) in &parts {
             for column in columns.iter().flatten() {
-                if !seen.contains_key(&column.name) {
-                    seen.insert(column.name.clone(), ());
+                if seen.insert(column.name.as_str()) {
                     names.push(column.name.clone());
                 }
             }

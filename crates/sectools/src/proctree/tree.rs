@@ -731,9 +731,7 @@ fn frame(
             let df = input_rows(input, &procs, &by_frame, real, links, schema)?;
             Ok((df, tree_columns(links, &by_frame, source_index)))
         })();
-        let keys = keys
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let keys = crate::parallel::joined(keys);
         (keys, rest)
     });
     let (proc_key, parent_key) = keys?;

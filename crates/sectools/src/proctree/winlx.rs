@@ -121,9 +121,7 @@ pub(crate) fn processes<'a>(
                     .unwrap_or(u32::MAX)
             })
             .collect();
-        let order = sorting
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let order = crate::parallel::joined(sorting);
         let mut latest: Vec<u32> = vec![u32::MAX; pairs.len()];
         drop(pairs);
         let mut parent_of: Vec<Option<u32>> = vec![None; n];
