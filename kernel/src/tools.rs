@@ -66,7 +66,8 @@ fn read_input(path: Option<&Path>) -> anyhow::Result<Vec<u8>> {
             .read_to_end(&mut bytes)
             .context("reading stdin")?,
         Some(p) => {
-            bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            bytes =
+                sectools::read_file(p).with_context(|| format!("cannot read {}", p.display()))?;
             bytes.len()
         }
     };

@@ -87,13 +87,17 @@ pub(crate) struct ViewColumn {
 impl ViewColumn {
     /// Room for `rows` values holding `text_bytes` bytes of long values in all.
     pub(crate) fn with_capacity(rows: usize, text_bytes: usize) -> ViewColumn {
-        ViewColumn {
+        let mut column = ViewColumn {
             sealed: Vec::new(),
             text: String::with_capacity(text_bytes),
             views: Vec::with_capacity(rows),
             validity: None,
             text_limit: u32::MAX as usize,
-        }
+        };
+        // Filled from the start, row after row.
+        crate::hugepages::advise_string(&mut column.text);
+        crate::hugepages::advise(&mut column.views);
+        column
     }
 
     pub(crate) fn push_null(&mut self) {

@@ -38,6 +38,7 @@ pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding}
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
 pub use frame::time_column_ns;
+pub use hugepages::read_file;
 pub use ioc::{Ioc, IocExtractor, IocScratch, IocType, classify_ip, validate};
 pub use polars;
 pub use proctree::{
@@ -57,6 +58,7 @@ mod error;
 pub mod eventcluster;
 mod frame;
 pub mod http;
+mod hugepages;
 mod ioc;
 pub mod jsonl;
 pub mod outliers;
@@ -66,4 +68,5 @@ mod refang;
 pub mod runtime;
 mod secret;
 pub mod settings;
+mod short_eq;
 pub mod timeseries;

@@ -45,6 +45,8 @@ pub(crate) fn collect_indexed<T: Send>(
     make: impl Fn(usize) -> T + Sync,
 ) -> Vec<T> {
     let mut out = Vec::with_capacity(capacity.max(n));
+    // Every slot up to `n` is written: a dense buffer.
+    crate::hugepages::advise(&mut out);
     let parts = threads_for(n, min_part);
     if parts == 1 {
         out.extend((0..n).map(&make));

@@ -196,7 +196,7 @@ pub fn parse_auditd(text: &str) -> AuditLog {
 
 /// Reads and parses an auditd log file.
 pub fn read_auditd_file(path: impl AsRef<Path>) -> Result<AuditLog, SectoolsError> {
-    let bytes = std::fs::read(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
+    let bytes = crate::read_file(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
     Ok(parse_auditd(&crate::jsonl::text(&bytes)))
 }
 
@@ -441,6 +441,6 @@ pub fn auditd_frame_threads(text: &str, threads: usize) -> Result<AuditFrame, Se
 
 /// Reads an auditd log file into its event table (see [`auditd_frame`]).
 pub fn read_auditd_frame(path: impl AsRef<Path>) -> Result<AuditFrame, SectoolsError> {
-    let bytes = std::fs::read(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
+    let bytes = crate::read_file(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
     auditd_frame(&crate::jsonl::text(&bytes))
 }

@@ -23,6 +23,7 @@ const MIN_PART_BYTES: usize = 1 << 20;
 type EventKey = (i64, u32, u64);
 
 /// One audit record.
+#[derive(Clone, Copy)]
 struct Line<'a> {
     record_type: &'a str,
     body: &'a str,
@@ -53,7 +54,7 @@ pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsEr
             .map(|&(part, first_line)| move || scan(part, first_line)),
     );
     let Joined {
-        parts,
+        mut parts,
         keys,
         issues,
     } = join_scans(scans);
@@ -68,10 +69,8 @@ pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsEr
     let groups = if in_order {
         whole_events(&parts)
     } else {
-        let mut lines: Vec<Line<'_>> = parts.into_iter().flatten().collect();
-        // Stable: records of an event stay in input order.
-        lines.sort_by_key(|line| line.event);
-        sorted = lines;
+        // The parts go as they are copied: their lines are not needed twice.
+        sorted = by_event(std::mem::take(&mut parts), keys.len());
         split_at_events(&sorted, threads)
             .into_iter()
             .map(|part| vec![part])
@@ -224,6 +223,29 @@ fn whole_events<'l, 'a>(parts: &'l [Vec<Line<'a>>]) -> Vec<Vec<&'l [Line<'a>]>> 
         }
     }
     groups
+}
+
+/// The lines of all parts ordered by event, records of an event in input order: a
+/// counting sort, as events are numbered densely from 0.
+fn by_event(parts: Vec<Vec<Line<'_>>>, events: usize) -> Vec<Line<'_>> {
+    let lines = || parts.iter().flatten();
+    let Some(&first) = lines().next() else {
+        return Vec::new();
+    };
+    let mut next = vec![0usize; events + 1];
+    for line in lines() {
+        next[line.event as usize + 1] += 1;
+    }
+    for e in 0..events {
+        next[e + 1] += next[e];
+    }
+    let mut sorted = vec![first; next[events]];
+    for &line in lines() {
+        let slot = &mut next[line.event as usize];
+        sorted[*slot] = line;
+        *slot += 1;
+    }
+    sorted
 }
 
 /// About equal runs of `lines` (sorted by event), each holding whole events.

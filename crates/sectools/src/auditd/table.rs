@@ -19,32 +19,13 @@ use polars_buffer::Buffer;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::SectoolsError;
+use crate::short_eq::short_eq;
 
 /// Fields holding numeric ids; `4294967295` (unsigned -1) means "unset" and becomes -1.
 const INT_FIELDS: &[&str] = &[
     "pid", "ppid", "uid", "gid", "euid", "egid", "suid", "sgid", "fsuid", "fsgid", "auid", "ses",
     "argc", "items",
 ];
-
-/// `a == b` for field names, inline: most are a few bytes long, and the call to
-/// `memcmp` that `==` makes cost more than the comparison (once per field).
-#[inline]
-fn same_name(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, rest_a)), Some((y, rest_b))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
-        if x != y {
-            return false;
-        }
-        (a, b) = (rest_a, rest_b);
-    }
-    a.iter().zip(b).all(|(x, y)| x == y)
-}
 
 /// Columns computed per event; input columns with these names get an `_input` suffix.
 const EVENT_COLUMNS: [&str; 4] = ["TimeGenerated", "EventType", "AuditId", "RecordTypes"];
@@ -451,7 +432,7 @@ impl<'a> EventTable<'a> {
             self.cmdline.add(key, &value);
         }
         let at = match self.predicted[self.prediction].get(self.position) {
-            Some(&at) if same_name(&self.columns[at].name, key) => at,
+            Some(&at) if short_eq(&self.columns[at].name, key) => at,
             _ => {
                 let at = self.column(key);
                 let prediction = &mut self.predicted[self.prediction];
@@ -625,31 +606,5 @@ impl<'a> EventTable<'a> {
             out.extend(whole);
         }
         Ok(DataFrame::new_infer_height(out)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_name;
-
-    #[test]
-    fn same_name_is_string_equality() {
-        let names = [
-            "",
-            "a",
-            "pid",
-            "pidx",
-            "exe",
-            "12345678",
-            "123456789",
-            "proctitle",
-            "proctitlf",
-            "a0[1]",
-        ];
-        for a in names {
-            for b in names {
-                assert_eq!(same_name(a, b), a == b, "{a:?} vs {b:?}");
-            }
-        }
     }
 }

@@ -17,6 +17,7 @@ use super::input::{KeyTimes, push_digits};
 use super::schema::ProcSchema;
 use crate::SectoolsError;
 use crate::frame::ViewColumn;
+use crate::short_eq::short_eq;
 
 /// Processes per thread below which a pass over them stays on one thread.
 const MIN_PART_PROCESSES: usize = 50_000;
@@ -52,11 +53,18 @@ impl<'a> Names<'a> {
 
 /// A process's identity, msticpy's `name|pid|time` key: lower-case name, id, and the
 /// creation time rounded to 10 µs when written out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Eq, Hash)]
 pub(crate) struct Key<'a> {
     pub name: u32,
     pub pid: &'a str,
     pub time: i64,
+}
+
+impl PartialEq for Key<'_> {
+    // Keys are compared at every hash-map probe; ids are a few bytes (see `short_eq`).
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.time == other.time && short_eq(self.pid, other.pid)
+    }
 }
 
 impl<'a> Key<'a> {
