@@ -29,6 +29,9 @@ fn advise_range(start: *const u8, bytes: usize) {
     if bytes < MIN_ADVISED_BYTES {
         return;
     }
+    // Elsewhere there is nothing to ask.
+    #[cfg(not(target_os = "linux"))]
+    let _ = start;
     #[cfg(target_os = "linux")]
     {
         const PAGE: usize = 4096;

@@ -186,10 +186,23 @@ impl Anchors {
         ] {
             list.clear();
         }
-        let mut i = 0;
-        // Sixteen bytes at a time: anchors are a few bytes in a hundred, so most
-        // blocks hold none and cost a handful of instructions.
         #[cfg(target_arch = "x86_64")]
+        let done = self.fill_blocks(s);
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = 0;
+        for (at, &b) in s.iter().enumerate().skip(done) {
+            if ANCHOR[b as usize] != 0 {
+                self.push(b, at);
+            }
+        }
+    }
+
+    /// The anchors of `s`'s whole 16-byte blocks; returns how many bytes it read.
+    /// Anchors are a few bytes in a hundred, so most blocks hold none and cost a
+    /// handful of instructions.
+    #[cfg(target_arch = "x86_64")]
+    fn fill_blocks(&mut self, s: &[u8]) -> usize {
+        let mut i = 0;
         while let Some(block) = s.get(i..i + 16) {
             let mut mask = simd::anchor_mask(block.try_into().expect("16 bytes"));
             while mask != 0 {
@@ -199,11 +212,7 @@ impl Anchors {
             }
             i += 16;
         }
-        for (at, &b) in s.iter().enumerate().skip(i) {
-            if ANCHOR[b as usize] != 0 {
-                self.push(b, at);
-            }
-        }
+        i
     }
 
     #[inline]
