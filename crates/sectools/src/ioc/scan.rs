@@ -159,19 +159,19 @@ pub(crate) struct Anchors {
     brackets: Vec<usize>,
 }
 
-const fn anchor_table() -> [u8; 256] {
-    let mut t = [0u8; 256];
-    t[b'.' as usize] = 1;
-    t[b':' as usize] = 2;
-    t[b'@' as usize] = 3;
-    t[b'/' as usize] = 4;
-    t[b'\\' as usize] = 5;
-    t[b'[' as usize] = 6;
-    t[b'(' as usize] = 6;
-    t[b'{' as usize] = 6;
+/// The bytes the scanners are anchored on; `Anchors::push` says which list each goes to.
+const ANCHOR_BYTES: [u8; 8] = *b".:@/\\[({";
+
+const fn anchor_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < ANCHOR_BYTES.len() {
+        t[ANCHOR_BYTES[k] as usize] = true;
+        k += 1;
+    }
     t
 }
-static ANCHOR: [u8; 256] = anchor_table();
+static ANCHOR: [bool; 256] = anchor_table();
 
 impl Anchors {
     /// Every anchor byte of `s`, in order, into its list.
@@ -191,7 +191,7 @@ impl Anchors {
         #[cfg(not(target_arch = "x86_64"))]
         let done = 0;
         for (at, &b) in s.iter().enumerate().skip(done) {
-            if ANCHOR[b as usize] != 0 {
+            if ANCHOR[b as usize] {
                 self.push(b, at);
             }
         }
@@ -233,26 +233,21 @@ impl Anchors {
 mod simd {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_setzero_si128,
     };
 
-    /// Bit k is set when `block[k]` is an anchor byte (see `ANCHOR`).
+    use super::ANCHOR_BYTES;
+
+    /// Bit k is set when `block[k]` is one of [`ANCHOR_BYTES`].
     #[inline]
     pub(super) fn anchor_mask(block: &[u8; 16]) -> u32 {
         // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes
         // of `block` (unaligned loads are allowed).
         unsafe {
             let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-            let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-            let any = _mm_or_si128(
-                _mm_or_si128(
-                    _mm_or_si128(is(b'.'), is(b':')),
-                    _mm_or_si128(is(b'@'), is(b'/')),
-                ),
-                _mm_or_si128(
-                    _mm_or_si128(is(b'\\'), is(b'[')),
-                    _mm_or_si128(is(b'('), is(b'{')),
-                ),
-            );
+            let any = ANCHOR_BYTES.iter().fold(_mm_setzero_si128(), |any, &b| {
+                _mm_or_si128(any, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)))
+            });
             _mm_movemask_epi8(any) as u32
         }
     }
