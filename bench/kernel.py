@@ -9,9 +9,12 @@ Measures, for each kernel, through jupyter_client:
       engine, as the very first kernel on a machine does)
   (b) median of 20 trivial cells
   (c) median of 20 cells calling a huntrs crate
+  (e) restart -> first result using a huntrs crate, for two restarts in a row (the
+      restart request included; evcxr_jupyter needs its `:dep` again)
 and for huntrs alone:
   (d) the cold preload (`huntrs preload` into an empty cache), once, and whether a
-      later kernel start compiles anything.
+      later kernel start compiles anything. BENCH_COLD_PRELOAD=0 skips it (it takes
+      half an hour on 2 cores).
 
 Run:  scripts/bench-kernel.sh   (installs evcxr_jupyter 0.22 once, then runs this)
 """
@@ -33,6 +36,7 @@ from jupyter_client import KernelManager
 REPO = Path(__file__).resolve().parent.parent
 STARTS = int(os.environ.get("BENCH_STARTS", "3"))
 CELLS = int(os.environ.get("BENCH_CELLS", "20"))
+RESTARTS = 2
 
 
 def kernelspecs(huntrs: Path, evcxr: Path, root: Path) -> Path:
@@ -104,6 +108,7 @@ def measure(kernel: str, env: dict | None = None, wait_for_spare: bool = False) 
     firsts = []
     trivial: list[float] = []
     crate: list[float] = []
+    restarts: list[float] = []
     for run in range(STARTS):
         if wait_for_spare and not spare_ready():
             raise RuntimeError("no huntrs spare engine appeared within 120 s")
@@ -116,6 +121,12 @@ def measure(kernel: str, env: dict | None = None, wait_for_spare: bool = False) 
                     trivial.append(run_cell(client, f"{i} + 1")[0])
                 for i in range(CELLS):
                     crate.append(run_cell(client, crate_cell(kernel, i))[0])
+                for _ in range(RESTARTS):
+                    started = time.perf_counter()
+                    km.restart_kernel(now=False)
+                    client.wait_for_ready(timeout=600)
+                    run_cell(client, first_cell(kernel))
+                    restarts.append(time.perf_counter() - started)
         finally:
             client.stop_channels()
             km.shutdown_kernel(now=True)
@@ -125,6 +136,8 @@ def measure(kernel: str, env: dict | None = None, wait_for_spare: bool = False) 
         "trivial_cell_median_s": statistics.median(trivial),
         "trivial_cell_p90_s": sorted(trivial)[int(0.9 * (len(trivial) - 1))],
         "crate_cell_median_s": statistics.median(crate),
+        "restart_to_first_result_s": max(restarts),
+        "restart_to_first_result_all_s": restarts,
     }
 
 
@@ -157,20 +170,24 @@ def main() -> int:
             "huntrs, spares off": measure("huntrs", env={"HUNTRS_SPARE": "0"}),
             "evcxr_jupyter 0.22": measure("evcxr_bench"),
         }
-    results["huntrs"].update(cold_preload(huntrs))
+    if os.environ.get("BENCH_COLD_PRELOAD", "1") != "0":
+        results["huntrs"].update(cold_preload(huntrs))
     h, n, e = results["huntrs"], results["huntrs, spares off"], results["evcxr_jupyter 0.22"]
     rows = [
         ("(a) start -> first result using a huntrs crate", h, "start_to_first_result_s"),
         ("    same, spares off (first kernel on a machine)", n, "start_to_first_result_s"),
         ("(b) trivial cell, median", h, "trivial_cell_median_s"),
         ("(c) cell calling a huntrs crate, median", h, "crate_cell_median_s"),
+        ("(e) restart -> first result, slower of 2 in a row", h, "restart_to_first_result_s"),
+        ("    same, spares off", n, "restart_to_first_result_s"),
     ]
     print(f"\n{'measure':<50} {'huntrs':>10} {'evcxr':>10} {'huntrs/evcxr':>13}")
     for label, ours, key in rows:
         print(f"{label:<50} {ours[key]:>9.2f}s {e[key]:>9.2f}s {ours[key] / e[key]:>13.2f}")
-    print(f"{'(d) cold preload, once':<50} {h['cold_preload_s']:>9.1f}s")
-    print(f"{'    preload again (warm cache)':<50} {h['warm_preload_s']:>9.1f}s "
-          f"(crates recompiled: {h['crates_recompiled_when_warm']})")
+    if "cold_preload_s" in h:
+        print(f"{'(d) cold preload, once':<50} {h['cold_preload_s']:>9.1f}s")
+        print(f"{'    preload again (warm cache)':<50} {h['warm_preload_s']:>9.1f}s "
+              f"(crates recompiled: {h['crates_recompiled_when_warm']})")
     out = REPO / "out"
     out.mkdir(exist_ok=True)
     (out / "bench-kernel.json").write_text(json.dumps(results, indent=2))

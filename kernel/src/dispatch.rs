@@ -26,6 +26,11 @@ pub trait Interpreter {
     fn complete(&mut self, code: &str, cursor: usize) -> Completion;
     /// Documentation at a byte offset: (plain text, HTML).
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)>;
+    /// The kernel is restarting: hand the engine on to the next kernel, reset, if
+    /// it can be. True if it was.
+    fn recycle(&mut self) -> bool {
+        false
+    }
 }
 
 impl Interpreter for crate::execution::Engine {
@@ -56,6 +61,9 @@ enum EngineCommand {
         cursor: usize,
         reply: oneshot::Sender<Option<(String, String)>>,
     },
+    Recycle {
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// The async side's handle on the engine thread.
@@ -64,6 +72,8 @@ pub struct EngineHandle {
     tx: std::sync::mpsc::Sender<EngineCommand>,
     /// Stops the running cell.
     pub interrupter: Interrupter,
+    /// The engine thread is starting the engine or serving a request.
+    busy: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for EngineCommand {
@@ -84,6 +94,8 @@ impl EngineHandle {
         let (tx, rx) = std::sync::mpsc::channel::<EngineCommand>();
         let interrupter = Interrupter::default();
         let for_engine = interrupter.clone();
+        let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let engine_busy = Arc::clone(&busy);
         let spawned = std::thread::Builder::new()
             .name("huntrs-engine".into())
             .spawn(move || {
@@ -96,28 +108,43 @@ impl EngineHandle {
                         return;
                     }
                 };
+                let idle = || engine_busy.store(false, std::sync::atomic::Ordering::SeqCst);
+                idle();
+                // Idle again before the answer goes out: whoever awaits it may ask next.
                 while let Ok(command) = rx.recv() {
+                    engine_busy.store(true, std::sync::atomic::Ordering::SeqCst);
                     match command {
                         EngineCommand::Execute {
                             code,
                             allow_stdin,
                             reply,
                         } => {
-                            let _ = reply.send(interpreter.execute(&code, allow_stdin));
+                            let outcome = interpreter.execute(&code, allow_stdin);
+                            idle();
+                            let _ = reply.send(outcome);
                         }
                         EngineCommand::Complete {
                             code,
                             cursor,
                             reply,
                         } => {
-                            let _ = reply.send(interpreter.complete(&code, cursor));
+                            let completion = interpreter.complete(&code, cursor);
+                            idle();
+                            let _ = reply.send(completion);
                         }
                         EngineCommand::Inspect {
                             code,
                             cursor,
                             reply,
                         } => {
-                            let _ = reply.send(interpreter.inspect(&code, cursor));
+                            let found = interpreter.inspect(&code, cursor);
+                            idle();
+                            let _ = reply.send(found);
+                        }
+                        EngineCommand::Recycle { reply } => {
+                            let handed_on = interpreter.recycle();
+                            idle();
+                            let _ = reply.send(handed_on);
                         }
                     }
                 }
@@ -125,7 +152,11 @@ impl EngineHandle {
         if let Err(error) = spawned {
             eprintln!("huntrs: cannot start the engine thread: {error}");
         }
-        EngineHandle { tx, interrupter }
+        EngineHandle {
+            tx,
+            interrupter,
+            busy,
+        }
     }
 
     async fn execute(&self, code: String, allow_stdin: bool) -> CellOutcome {
@@ -177,6 +208,20 @@ impl EngineHandle {
             .ok()?;
         rx.await.ok().flatten()
     }
+
+    /// Hands the engine on to the next kernel (see [`Interpreter::recycle`]), waiting
+    /// at most `limit`. Not while a cell still runs (a shutdown may come in the middle
+    /// of one): that engine ends with this kernel.
+    pub async fn recycle(&self, limit: std::time::Duration) -> bool {
+        if self.busy.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(EngineCommand::Recycle { reply }).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(limit, rx).await, Ok(Ok(true)))
+    }
 }
 
 fn serve_failure(rx: &std::sync::mpsc::Receiver<EngineCommand>, message: &str) {
@@ -193,6 +238,9 @@ fn serve_failure(rx: &std::sync::mpsc::Receiver<EngineCommand>, message: &str) {
             }
             EngineCommand::Inspect { reply, .. } => {
                 let _ = reply.send(None);
+            }
+            EngineCommand::Recycle { reply } => {
+                let _ = reply.send(false);
             }
         }
     }

@@ -205,8 +205,12 @@ pub struct Engine {
     comm_progress: Arc<CommProgress>,
     interrupter: Interrupter,
     setup: String,
+    /// The whole start-up code (`:dep` and `use` lines too), run again by [`Engine::reset`].
+    full_setup: String,
     /// The last run ended with evcxr restarting the cell process.
     restarted: bool,
+    /// A cell changed a build setting (see [`changes_build_settings`]).
+    build_settings_changed: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -228,6 +232,17 @@ impl Engine {
         // Own process group: a Ctrl-C or a signal to the kernel's group must not kill
         // the cell process; the kernel forwards interrupts itself.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        // Ignored from the first instruction on (ignored signals stay ignored across
+        // exec): every run signals the cell process, and after a reset or a crash
+        // evcxr has only just started it.
+        // SAFETY: signal(2) is async-signal-safe; it runs in the forked child.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                libc::signal(libc::SIGUSR1, libc::SIG_IGN);
+                libc::signal(libc::SIGINT, libc::SIG_IGN);
+                Ok(())
+            });
+        }
         // Cells and the preloaded crates are dylibs linked against Rust's libstd .so;
         // their $ORIGIN-relative rpaths break when cargo copies a cell's library out of
         // deps/, so the loader is told where both live.
@@ -246,7 +261,9 @@ impl Engine {
             comm_progress,
             interrupter,
             setup: preload.setup_code(),
+            full_setup: preload.setup_code(),
             restarted: false,
+            build_settings_changed: false,
         };
         let setup = engine.setup.clone();
         let started = std::time::Instant::now();
@@ -263,6 +280,7 @@ impl Engine {
 
     /// Runs one cell.
     pub fn execute(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
+        self.build_settings_changed |= changes_build_settings(code);
         // A magic cell (`%%kql`, ...) runs as the Rust that calls its nbtools function.
         let translated = match crate::magic::translate(code) {
             None => None,
@@ -278,6 +296,40 @@ impl Engine {
             let _ = self.run(&setup, false);
         }
         outcome
+    }
+
+    /// Whether [`Engine::reset`] gives a kernel what a fresh engine would, as fast as
+    /// promised: not after a cell changed a build setting, since going back to the
+    /// default would make evcxr rebuild everything in the first cell.
+    pub fn resettable(&self) -> bool {
+        !self.build_settings_changed
+    }
+
+    /// Forgets everything cells did — variables, items, `:dep`s, settings, the cell
+    /// process and its statics — and runs the start-up code again, keeping evcxr's
+    /// analysis and builds: a kernel restart in seconds instead of a cold start.
+    pub fn reset(&mut self) -> Result<(), EngineError> {
+        let started = std::time::Instant::now();
+        let cleared = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.context.reset_config();
+            self.context.execute(":clear")
+        }));
+        match cleared {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(EngineError::Start(error.to_string())),
+            Err(_) => return Err(EngineError::Start(String::from("evcxr panicked"))),
+        }
+        // The new cell process counts its comm events from zero.
+        self.comm_progress.passed(0);
+        self.restarted = false;
+        self.build_settings_changed = false;
+        let setup = self.full_setup.clone();
+        let outcome = self.run(&setup, false);
+        timing("engine reset", started);
+        match outcome {
+            CellOutcome::Error(error) => Err(EngineError::Start(error.traceback.join("\n"))),
+            CellOutcome::Value(_) => Ok(()),
+        }
     }
 
     fn run(&mut self, code: &str, allow_stdin: bool) -> CellOutcome {
@@ -364,6 +416,37 @@ impl Engine {
             _ => None,
         }
     }
+}
+
+/// evcxr commands that only show things or add what `:clear` removes again; any
+/// other (`:opt`, `:toolchain`, `:linker`, `:env`, ...) changes how cells are built.
+const HARMLESS_COMMANDS: &[&str] = &[
+    "dep",
+    "vars",
+    "help",
+    "clear",
+    "timing",
+    "time_passes",
+    "types",
+    "explain",
+    "fmt",
+    "efmt",
+    "quiet",
+    "last_compile_dir",
+    "last_error_json",
+    "preserve_vars_on_panic",
+    "doc",
+];
+
+/// Whether a cell has an evcxr command (a line starting with `:`) outside
+/// [`HARMLESS_COMMANDS`].
+pub fn changes_build_settings(code: &str) -> bool {
+    code.lines().any(|line| {
+        line.trim_start().strip_prefix(':').is_some_and(|command| {
+            let name = command.split_whitespace().next().unwrap_or("");
+            !HARMLESS_COMMANDS.contains(&name)
+        })
+    })
 }
 
 /// With `HUNTRS_TIMING` set, reports how long start-up phases take (on stderr,
@@ -722,5 +805,27 @@ impl Pump {
         ack_rx
             .recv_timeout(Duration::from_secs(10))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_build_settings;
+
+    #[test]
+    fn build_settings_change_only_with_commands_outside_the_harmless_list() {
+        let cases = [
+            ("let x = 1;", false),
+            (":dep regex = \"1\"\nregex::Regex::new(\"a\")", false),
+            ("  :vars", false),
+            (":timing\nlet a = 1;", false),
+            (":opt 2", true),
+            ("let a = 1;\n:toolchain nightly", true),
+            (":env RUSTFLAGS=-Ctarget-cpu=native", true),
+            ("let s = \"a\n:opt 2\";", true),
+        ];
+        for (cell, expected) in cases {
+            assert_eq!(changes_build_settings(cell), expected, "{cell:?}");
+        }
     }
 }

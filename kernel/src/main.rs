@@ -223,7 +223,12 @@ fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
                 interrupter.interrupt();
             }
         });
-        let exit = dispatch::run(channels, sink, engine).await;
+        let exit = dispatch::run(channels, sink, engine.clone()).await;
+        if exit == (dispatch::Exit::Shutdown { restart: true }) {
+            // The next kernel gets this engine, reset, instead of waiting for a new one.
+            let handed_on = engine.recycle(std::time::Duration::from_secs(3)).await;
+            eprintln!("huntrs: engine handed on to the next kernel: {handed_on}");
+        }
         // Give IOPub a moment to deliver the last status and reply.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         anyhow::Ok(exit)

@@ -33,11 +33,24 @@ use crate::wire::ChildEvent;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Request {
-    Execute { code: String, allow_stdin: bool },
-    Complete { code: String, cursor: usize },
-    Inspect { code: String, cursor: usize },
+    Execute {
+        code: String,
+        allow_stdin: bool,
+    },
+    Complete {
+        code: String,
+        cursor: usize,
+    },
+    Inspect {
+        code: String,
+        cursor: usize,
+    },
     Interrupt,
-    InputReply { value: Option<String> },
+    InputReply {
+        value: Option<String>,
+    },
+    /// The kernel is restarting: reset, and wait for the next kernel (see [`Recycled`]).
+    Recycle,
 }
 
 /// Engine process → kernel.
@@ -72,12 +85,19 @@ enum Event {
     Inspection {
         found: Option<(String, String)>,
     },
+    /// The answer to [`Request::Recycle`]: whether the engine waits for the next kernel.
+    Recycling {
+        accepted: bool,
+    },
 }
 
 /// How long an unclaimed spare waits before it exits (seconds; `HUNTRS_SPARE_IDLE_SECS`).
 const SPARE_IDLE: Duration = Duration::from_secs(3600);
-/// How long a kernel waits for an engine process it started to accept it.
+/// How long a kernel waits for an engine process it started to accept it, and a
+/// handed-on engine for the next kernel.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a restarting kernel waits for its engine to agree to be handed on.
+const RECYCLE_ANSWER: Duration = Duration::from_secs(2);
 
 /// Identifies this build of huntrs: its path, size and modification time.
 fn build_id() -> String {
@@ -144,6 +164,16 @@ struct SocketSink {
 }
 
 impl SocketSink {
+    /// Forgets the kernel: output goes to the log until the next one connects.
+    fn disconnect(&self) {
+        if let Ok(mut slot) = self.stream.lock() {
+            *slot = None;
+        }
+        if let Ok(mut slot) = self.replies.lock() {
+            *slot = None;
+        }
+    }
+
     fn send(&self, event: &Event) {
         let stream = self.stream.lock().ok().and_then(|s| s.clone());
         match stream {
@@ -219,10 +249,103 @@ pub fn run_engine_process(args: &EngineArgs, preload: &Preload) -> anyhow::Resul
     drop(listener);
     // Claimed (or given up): let the next spare start warming.
     drop(_spare_lock);
-    let Some(stream) = accepted? else {
+    let Some(mut stream) = accepted? else {
         return Ok(());
     };
-    serve(stream, engine, preload, sink, interrupter)
+    let mut engine = engine;
+    // A restarting kernel hands its engine on; the next one claims it.
+    while let Some(recycled) = serve(stream, engine, preload, &sink, &interrupter)? {
+        let accepted = accept_within(&recycled.listener, CONNECT_TIMEOUT);
+        let _ = std::fs::remove_file(&recycled.path);
+        match accepted? {
+            Some(next) => stream = next,
+            None => return Ok(()),
+        }
+        engine = Some(recycled.engine);
+    }
+    Ok(())
+}
+
+/// An engine a restarting kernel handed on: reset to what a new engine would be, and
+/// waiting on its socket for the next kernel, which claims it before any spare.
+///
+/// A restart thus takes seconds even without a warm spare — which needs a minute
+/// of CPU after each claim, so quick restarts found none.
+struct Recycled {
+    listener: UnixListener,
+    path: PathBuf,
+    engine: Engine,
+}
+
+/// An engine process a kernel started dies with it (`PR_SET_PDEATHSIG`), is in its
+/// session and writes to its log; one handed on must outlive it, like a spare.
+fn outlive_kernel(preload: &Preload) {
+    // SAFETY: prctl and setsid on this process; setsid fails harmlessly if this
+    // process already leads a session (a spare).
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, 0);
+        libc::setsid();
+    }
+    if let Some(log) = open_log(&socket_dir(preload)) {
+        // SAFETY: dup2 onto this process's stdout and stderr from a valid descriptor.
+        unsafe {
+            libc::dup2(log.as_raw_fd(), 1);
+            libc::dup2(log.as_raw_fd(), 2);
+        }
+    }
+}
+
+/// The log of this build's spare and handed-on engines, beside their sockets;
+/// appended to, and started afresh once it grows large.
+fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
+    let log_path = dir.join("spare.log");
+    let too_big = std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 1 << 20);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(!too_big)
+        .write(true)
+        .truncate(too_big)
+        .open(&log_path)
+        .ok()
+}
+
+/// Answers [`Request::Recycle`]: listens for the next kernel before answering (so it
+/// finds the socket as soon as this kernel has exited), then resets the engine.
+fn recycle(
+    mut engine: Engine,
+    preload: &Preload,
+    sink: &SocketSink,
+    writer: &Mutex<UnixStream>,
+) -> anyhow::Result<Option<Recycled>> {
+    let listener = engine
+        .resettable()
+        .then(|| {
+            outlive_kernel(preload);
+            let path = socket_dir(preload).join(format!("recycled-{}.sock", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            UnixListener::bind(&path)
+                .ok()
+                .map(|listener| (listener, path))
+        })
+        .flatten();
+    let accepted = listener.is_some();
+    // The kernel may already be gone: it waits for this answer only briefly.
+    let _ = send_line(writer, &Event::Recycling { accepted });
+    let Some((listener, path)) = listener else {
+        return Ok(None);
+    };
+    // Output of the reset goes to the log, not to a kernel that has left.
+    sink.disconnect();
+    if let Err(error) = engine.reset() {
+        eprintln!("huntrs engine: reset for the next kernel failed: {error}");
+        let _ = std::fs::remove_file(&path);
+        return Ok(None);
+    }
+    Ok(Some(Recycled {
+        listener,
+        path,
+        engine,
+    }))
 }
 
 /// Cells run while a spare waits, paying for what evcxr does slowly the first time a
@@ -278,13 +401,14 @@ fn start_engine(
     Ok(Engine::start(preload, as_sink, interrupter.clone())?)
 }
 
+/// Serves one kernel; returns the engine if that kernel handed it on.
 fn serve(
     stream: UnixStream,
     engine: Option<Engine>,
     preload: &Preload,
-    sink: Arc<SocketSink>,
-    interrupter: Interrupter,
-) -> anyhow::Result<()> {
+    sink: &Arc<SocketSink>,
+    interrupter: &Interrupter,
+) -> anyhow::Result<Option<Recycled>> {
     let writer = Arc::new(Mutex::new(stream.try_clone()?));
     let (reply_tx, reply_rx) = mpsc::channel();
     if let Ok(mut slot) = sink.stream.lock() {
@@ -307,6 +431,12 @@ fn serve(
                     Ok(Request::InputReply { value }) => {
                         let _ = reply_tx.send(value);
                     }
+                    Ok(Request::Recycle) => {
+                        // The kernel will close the connection; that no longer ends
+                        // this process.
+                        let _ = request_tx.send(Request::Recycle);
+                        return;
+                    }
                     Ok(request) => {
                         if request_tx.send(request).is_err() {
                             break;
@@ -320,7 +450,7 @@ fn serve(
         })?;
     let mut engine = match engine {
         Some(engine) => engine,
-        None => match start_engine(preload, &sink, &interrupter) {
+        None => match start_engine(preload, sink, interrupter) {
             Ok(engine) => engine,
             Err(error) => {
                 send_line(
@@ -329,7 +459,7 @@ fn serve(
                         message: format!("{error:#}"),
                     },
                 )?;
-                return Ok(());
+                return Ok(None);
             }
         },
     };
@@ -345,11 +475,12 @@ fn serve(
             Request::Inspect { code, cursor } => Event::Inspection {
                 found: engine.inspect(&code, cursor),
             },
+            Request::Recycle => return recycle(engine, preload, sink, &writer),
             Request::Interrupt | Request::InputReply { .. } => continue,
         };
         send_line(&writer, &event)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 // ---------------------------------------------------------------------------
@@ -415,6 +546,24 @@ impl RemoteEngine {
             let _ = send_line(&forward, &Request::Interrupt);
         });
         Ok(engine)
+    }
+
+    /// Hands the engine process on to the next kernel of this build (this one is
+    /// restarting); false if it declined or did not answer in time.
+    fn hand_on(&mut self) -> bool {
+        if self.lost || !spares_enabled() {
+            return false;
+        }
+        if send_line(&self.writer, &Request::Recycle).is_err() {
+            return false;
+        }
+        let _ = self.reader.get_ref().set_read_timeout(Some(RECYCLE_ANSWER));
+        while let Some(event) = self.next_event() {
+            if let Event::Recycling { accepted } = event {
+                return accepted;
+            }
+        }
+        false
     }
 
     fn wait_ready(&mut self) -> Result<(), EngineError> {
@@ -523,6 +672,10 @@ impl Interpreter for RemoteEngine {
         }
     }
 
+    fn recycle(&mut self) -> bool {
+        self.hand_on()
+    }
+
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)> {
         let request = Request::Inspect {
             code: code.to_owned(),
@@ -551,15 +704,19 @@ fn claim_spare(preload: &Preload) -> Option<UnixStream> {
         return None;
     }
     let entries = std::fs::read_dir(socket_dir(preload)).ok()?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_spare = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("spare-") && n.ends_with(".sock"));
-        if !is_spare {
-            continue;
-        }
+    let mut candidates: Vec<(bool, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let name = name.to_str()?;
+            let recycled = name.starts_with("recycled-");
+            (name.ends_with(".sock") && (recycled || name.starts_with("spare-")))
+                .then(|| (recycled, entry.path()))
+        })
+        .collect();
+    // A handed-on engine first: it is ready sooner, and waits only a minute.
+    candidates.sort_by_key(|(recycled, _)| !recycled);
+    for (_, path) in candidates {
         match UnixStream::connect(&path) {
             Ok(stream) => return Some(stream),
             // A spare that died without cleaning up.
@@ -625,16 +782,7 @@ pub fn start_spare(preload: &Preload) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
-    let log_path = dir.join("spare.log");
-    // Appended to by every spare of this build; started afresh once it grows large.
-    let too_big = std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 1 << 20);
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(!too_big)
-        .write(true)
-        .truncate(too_big)
-        .open(&log_path);
-    let Ok(log) = log else { return };
+    let Some(log) = open_log(&dir) else { return };
     let mut command = std::process::Command::new(exe);
     command
         .args(["engine", "--spare"])

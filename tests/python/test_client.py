@@ -37,8 +37,9 @@ from huntrs_testing import (
 
 # How long an interrupted cell may take to stop.
 INTERRUPT_DEADLINE = 1.0
-# How long the first preloaded-crate cell after a restart may take (cache warm).
-WARM_RESTART_DEADLINE = 20.0
+# How long the first preloaded-crate cell after a restart may take: the engine is
+# handed on (about 2 s here); a new one would take 20 s or more on a 2-core machine.
+WARM_RESTART_DEADLINE = 10.0
 
 
 @pytest.fixture(scope="module")
@@ -150,26 +151,34 @@ def test_interrupt_bare_loop(fresh):
 # ---------------------------------------------------------------- restart, panic
 
 
-def test_restart_forgets_variables_and_preload_is_warm(fresh):
+def test_restart_forgets_everything_and_preload_is_warm(fresh):
+    """A restart hands the engine on, reset: quick restarts in a row stay fast, and
+    nothing a cell did survives (variables, items, the cell process itself)."""
     km, kc = fresh.km, fresh.kc
-    run_ok(kc, "let before_restart = 5;")
-    old_pid = km.provisioner.process.pid if km.provisioner else None
+    for restart in range(2):
+        run_ok(kc, "let before_restart = 5;\nfn defined_before_restart() -> i32 { 1 }")
+        cell_process = run_ok(kc, "std::process::id()").result
+        old_pid = km.provisioner.process.pid if km.provisioner else None
 
-    km.restart_kernel(now=False)
-    kc.wait_for_ready(timeout=CELL_TIMEOUT)
-    drain(kc)
-    if old_pid is not None:
-        assert km.provisioner.process.pid != old_pid, "restart did not start a new process"
+        km.restart_kernel(now=False)
+        kc.wait_for_ready(timeout=CELL_TIMEOUT)
+        drain(kc)
+        if old_pid is not None:
+            assert km.provisioner.process.pid != old_pid, "restart did not start a new process"
 
-    started = time.monotonic()
-    cell = run(kc, 'sectools::refang("hxxp://a[.]b")')
-    took = time.monotonic() - started
-    assert_result(cell, '"http://a.b"')
-    assert took <= WARM_RESTART_DEADLINE, f"first preloaded-crate cell after restart took {took:.1f} s"
+        started = time.monotonic()
+        cell = run(kc, 'sectools::refang("hxxp://a[.]b")')
+        took = time.monotonic() - started
+        assert_result(cell, '"http://a.b"')
+        assert took <= WARM_RESTART_DEADLINE, (
+            f"first preloaded-crate cell after restart {restart + 1} took {took:.1f} s\n{fresh.stderr()}"
+        )
 
-    gone = run(kc, "before_restart")
-    assert gone.status == "error", f"variable survived the restart:\n{gone.describe()}"
-    assert gone.error is not None and gone.error["ename"] == "compile error", gone.describe()
+        for name in ("before_restart", "defined_before_restart()"):
+            gone = run(kc, name)
+            assert gone.status == "error", f"{name} survived the restart:\n{gone.describe()}"
+            assert gone.error is not None and gone.error["ename"] == "compile error", gone.describe()
+        assert run_ok(kc, "std::process::id()").result != cell_process, "the cell process survived"
 
 
 def test_panic_keeps_kernel_and_variables(fresh):

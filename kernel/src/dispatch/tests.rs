@@ -42,6 +42,9 @@ impl Interpreter for Scripted {
     fn inspect(&mut self, _code: &str, _cursor: usize) -> Option<(String, String)> {
         None
     }
+    fn recycle(&mut self) -> bool {
+        true
+    }
 }
 
 struct Client {
@@ -291,4 +294,21 @@ async fn sparse_and_malformed_requests_are_answered() {
     let answer = reply(&messages, "complete_reply");
     assert_eq!(answer["status"], "error");
     assert_eq!(answer["ename"], "MalformedRequest");
+}
+
+#[tokio::test]
+async fn an_engine_is_handed_on_only_when_no_cell_runs() {
+    let engine = EngineHandle::spawn(|_| Ok::<_, String>(Scripted));
+    // Wait until the engine thread has started the interpreter.
+    let _ = engine.execute("warm".into(), false).await;
+    assert!(engine.recycle(Duration::from_secs(5)).await, "idle engine");
+
+    let running = engine.clone();
+    let cell = tokio::spawn(async move { running.execute("slow".into(), false).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        !engine.recycle(Duration::from_secs(5)).await,
+        "an engine in the middle of a cell ends with its kernel"
+    );
+    cell.await.expect("cell task");
 }
