@@ -92,16 +92,17 @@ def start(name: str, env: dict | None = None):
     return km, client, started
 
 
+# The crate cells use `entities`, the huntrs crate without polars: through `:dep`,
+# evcxr_jupyter would compile polars first, which takes over half an hour on 2 cores.
 def crate_cell(kernel: str, i: int) -> str:
-    call = f'sectools::refang("hxxp://host{i}[.]example")'
-    return call
+    return f'entities::Host::from_fqdn("host{i}.example").host_name'
 
 
 def first_cell(kernel: str) -> str:
     if kernel == "huntrs":
-        return 'sectools::refang("hxxp://first[.]example")'
-    path = REPO / "crates" / "sectools"
-    return f':dep sectools = {{ path = "{path}" }}\nsectools::refang("hxxp://first[.]example")'
+        return crate_cell(kernel, 0)
+    path = REPO / "crates" / "entities"
+    return f':dep entities = {{ path = "{path}" }}\n{crate_cell(kernel, 0)}'
 
 
 def measure(kernel: str, env: dict | None = None, wait_for_spare: bool = False) -> dict:
