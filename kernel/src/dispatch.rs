@@ -2,6 +2,7 @@
 //! counts, history, abort-after-error, and the bridge to the engine thread.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use jupyter_protocol::{
@@ -73,7 +74,7 @@ pub struct EngineHandle {
     /// Stops the running cell.
     pub interrupter: Interrupter,
     /// The engine thread is starting the engine or serving a request.
-    busy: Arc<std::sync::atomic::AtomicBool>,
+    busy: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for EngineCommand {
@@ -94,7 +95,7 @@ impl EngineHandle {
         let (tx, rx) = std::sync::mpsc::channel::<EngineCommand>();
         let interrupter = Interrupter::default();
         let for_engine = interrupter.clone();
-        let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let busy = Arc::new(AtomicBool::new(true));
         let engine_busy = Arc::clone(&busy);
         let spawned = std::thread::Builder::new()
             .name("huntrs-engine".into())
@@ -108,11 +109,11 @@ impl EngineHandle {
                         return;
                     }
                 };
-                let idle = || engine_busy.store(false, std::sync::atomic::Ordering::SeqCst);
+                let idle = || engine_busy.store(false, Ordering::SeqCst);
                 idle();
                 // Idle again before the answer goes out: whoever awaits it may ask next.
                 while let Ok(command) = rx.recv() {
-                    engine_busy.store(true, std::sync::atomic::Ordering::SeqCst);
+                    engine_busy.store(true, Ordering::SeqCst);
                     match command {
                         EngineCommand::Execute {
                             code,
@@ -213,7 +214,7 @@ impl EngineHandle {
     /// at most `limit`. Not while a cell still runs (a shutdown may come in the middle
     /// of one): that engine ends with this kernel.
     pub async fn recycle(&self, limit: std::time::Duration) -> bool {
-        if self.busy.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.busy.load(Ordering::SeqCst) {
             return false;
         }
         let (reply, rx) = oneshot::channel();

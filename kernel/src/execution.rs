@@ -204,9 +204,8 @@ pub struct Engine {
     /// How far the pump has passed the cell process's comm events on.
     comm_progress: Arc<CommProgress>,
     interrupter: Interrupter,
+    /// The start-up code (`:dep` and `use` lines too), run again by [`Engine::reset`].
     setup: String,
-    /// The whole start-up code (`:dep` and `use` lines too), run again by [`Engine::reset`].
-    full_setup: String,
     /// The last run ended with evcxr restarting the cell process.
     restarted: bool,
     /// A cell changed a build setting (see [`changes_build_settings`]).
@@ -261,7 +260,6 @@ impl Engine {
             comm_progress,
             interrupter,
             setup: preload.setup_code(),
-            full_setup: preload.setup_code(),
             restarted: false,
             build_settings_changed: false,
         };
@@ -271,10 +269,7 @@ impl Engine {
         timing("preloaded crates loaded", started);
         match outcome {
             CellOutcome::Error(error) => Err(EngineError::Start(error.traceback.join("\n"))),
-            CellOutcome::Value(_) => {
-                engine.setup = preload::runtime_setup_code();
-                Ok(engine)
-            }
+            CellOutcome::Value(_) => Ok(engine),
         }
     }
 
@@ -291,9 +286,9 @@ impl Engine {
         if self.restarted {
             // A new cell process counts its comm events from zero.
             self.comm_progress.passed(0);
-            // evcxr restarted the cell process; give the new one huntrs's hooks.
-            let setup = self.setup.clone();
-            let _ = self.run(&setup, false);
+            // evcxr restarted the cell process (keeping `use`s and `:dep`s); give the
+            // new one huntrs's hooks.
+            let _ = self.run(&preload::runtime_setup_code(), false);
         }
         outcome
     }
@@ -323,7 +318,7 @@ impl Engine {
         self.comm_progress.passed(0);
         self.restarted = false;
         self.build_settings_changed = false;
-        let setup = self.full_setup.clone();
+        let setup = self.setup.clone();
         let outcome = self.run(&setup, false);
         timing("engine reset", started);
         match outcome {

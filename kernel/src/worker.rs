@@ -548,24 +548,6 @@ impl RemoteEngine {
         Ok(engine)
     }
 
-    /// Hands the engine process on to the next kernel of this build (this one is
-    /// restarting); false if it declined or did not answer in time.
-    fn hand_on(&mut self) -> bool {
-        if self.lost || !spares_enabled() {
-            return false;
-        }
-        if send_line(&self.writer, &Request::Recycle).is_err() {
-            return false;
-        }
-        let _ = self.reader.get_ref().set_read_timeout(Some(RECYCLE_ANSWER));
-        while let Some(event) = self.next_event() {
-            if let Event::Recycling { accepted } = event {
-                return accepted;
-            }
-        }
-        false
-    }
-
     fn wait_ready(&mut self) -> Result<(), EngineError> {
         loop {
             match self.next_event() {
@@ -672,8 +654,22 @@ impl Interpreter for RemoteEngine {
         }
     }
 
+    /// Hands the engine process on to the next kernel of this build (this one is
+    /// restarting); false if it declined or did not answer in time.
     fn recycle(&mut self) -> bool {
-        self.hand_on()
+        if self.lost || !spares_enabled() {
+            return false;
+        }
+        if send_line(&self.writer, &Request::Recycle).is_err() {
+            return false;
+        }
+        let _ = self.reader.get_ref().set_read_timeout(Some(RECYCLE_ANSWER));
+        while let Some(event) = self.next_event() {
+            if let Event::Recycling { accepted } = event {
+                return accepted;
+            }
+        }
+        false
     }
 
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<(String, String)> {
