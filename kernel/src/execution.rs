@@ -246,6 +246,11 @@ impl Engine {
         // their $ORIGIN-relative rpaths break when cargo copies a cell's library out of
         // deps/, so the loader is told where both live.
         command.env("LD_LIBRARY_PATH", preload.library_path()?);
+        // Users' code runs the real mold, if it runs one.
+        command.env(
+            "PATH",
+            crate::cell_build::path_without_shim(&preload.shim_dir()),
+        );
         let started = std::time::Instant::now();
         let (eval_context, outputs) = EvalContext::with_subprocess_command(command)
             .map_err(|e| EngineError::Start(e.to_string()))?;

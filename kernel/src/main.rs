@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod cell_build;
 mod cell_process;
 mod cell_source;
 mod comm;
@@ -89,6 +90,9 @@ fn main() -> anyhow::Result<()> {
         // SAFETY: the first thing main does, before any thread exists.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
+    if cell_build::invoked_as_shim() {
+        std::process::exit(cell_build::run_shim());
+    }
     if std::env::var_os("EVCXR_IS_RUNTIME").is_some() {
         cell_process::prepare();
     }
@@ -142,8 +146,12 @@ fn main() -> anyhow::Result<()> {
 fn select_preload() -> anyhow::Result<(preload::Preload, preload::Session)> {
     let preload = preload::Preload::locate()?;
     let session = preload.new_session()?;
+    let path = cell_build::path_with_shim(&preload.shim_dir());
     // SAFETY: called from main before the runtime or any other thread exists.
     unsafe {
+        if let Some(path) = path {
+            std::env::set_var("PATH", path);
+        }
         std::env::set_var("EVCXR_TMPDIR", &session.dir);
         std::env::set_var("EVCXR_CONFIG_DIR", preload.evcxr_config_dir());
         std::env::set_var(

@@ -95,6 +95,12 @@ impl Preload {
         self.dir.join("target")
     }
 
+    /// Where the `mold` that builds cells without cargo's overhead lives (see
+    /// `cell_build`).
+    pub fn shim_dir(&self) -> PathBuf {
+        self.dir.join("bin")
+    }
+
     /// An evcxr work directory for this process (`EVCXR_TMPDIR`). Each kernel has
     /// its own cell crate, so two notebooks never overwrite each other's cells, while
     /// `target` points at the shared build. Directories are numbered slots reused by

@@ -29,6 +29,7 @@ pub fn run() -> i32 {
         .then(|| own_dylib_path(&args))
         .flatten()
         .and_then(|so| FileLock::take(&lock_path(&so), Mode::Exclusive));
+    let original = args.clone();
     let args = if force_dylib {
         let core = std::env::var_os("EVCXR_CORE_EXTERN").unwrap_or_default();
         dylib_args(&args, &core)
@@ -47,6 +48,7 @@ pub fn run() -> i32 {
     };
     if status.success() {
         report_cell_library(&args);
+        crate::cell_build::record(&rustc, &original);
     }
     status.code().unwrap_or(1)
 }

@@ -7,6 +7,7 @@ share one per module (`shared`)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from jupyter_client.session import Session
 
 from huntrs_testing import (
     CELL_TIMEOUT,
+    REPO,
     KERNEL_NAME,
     STARTUP_TIMEOUT,
     Cell,
@@ -527,6 +529,42 @@ def test_two_kernels_at_once_keep_their_own_state():
 # ---------------------------------------------------------------- history
 
 
+def test_cells_build_without_cargo_once_a_build_is_recorded(fresh):
+    """After cargo built one cell, later cells run the recorded rustc command
+    (kernel/src/cell_build.rs): they still honour cargo's build lock, report
+    compile errors, and a `:dep` sends the build through cargo again."""
+    kc = fresh.kc
+    session = Path(run_ok(kc, 'std::env::var("EVCXR_TMPDIR").unwrap()').result.strip('"'))
+    record = session / ".huntrs-cell-build.json"
+    assert record.is_file(), f"no build recorded in {session}"
+    recorded = record.stat().st_mtime_ns
+
+    run_ok(kc, "fn tripled(x: u32) -> u32 { x * 3 }")
+    assert_result(run(kc, "tripled(14)"), "42")
+    assert record.stat().st_mtime_ns == recorded, "a replayed build is not recorded again"
+
+    error = run(kc, 'let n: u8 = "seven";')
+    assert error.status == "error", error.describe()
+    assert "mismatched types" in strip_ansi("\n".join(error.error["traceback"])), error.describe()
+
+    # Cargo's lock on the shared target directory serialises every kernel's builds.
+    lock = session / "target" / "x86_64-unknown-linux-gnu" / "debug" / ".cargo-lock"
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        msg_id = kc.execute("tripled(2)")
+        with pytest.raises(Empty):
+            kc.get_shell_msg(timeout=2.0)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert_result(finish(kc, msg_id, CELL_TIMEOUT), "6")
+    assert record.stat().st_mtime_ns == recorded
+
+    # A crate the preload already built, so only the manifest changes.
+    entities = REPO / "crates" / "entities"
+    run_ok(kc, f':dep entities = {{ path = "{entities}" }}\nlet after_dep: u32 = 1;')
+    assert_result(run(kc, "tripled(after_dep)"), "3")
+    assert record.stat().st_mtime_ns != recorded, "a changed Cargo.toml goes through cargo"
+
+
 def test_history_requests_with_optional_fields_left_out(shared):
     """jupyter_client leaves `n` and `unique` out unless given; the protocol makes
     them optional, so the kernel must answer (all matches, duplicates kept)."""
@@ -569,6 +607,32 @@ def test_rich_mime_types_reach_the_front_end(shared):
 PRELOADED = ("entities", "sectools", "data", "nbtools")
 
 
+def _wait_for_warming_spare(cache: Path, timeout: float = 300.0) -> None:
+    """A spare engine still warming up builds cells; were it to rebuild the preloaded
+    crates itself, the kernel under test would only wait for that build, without the
+    progress this test looks for. A new huntrs version has no spare yet, so a spare an
+    earlier test started must settle first (kernel/src/worker.rs: a warming or idle
+    spare holds `spare.lock`; an idle one listens on `spare-<pid>.sock`)."""
+    folder = Path(tempfile.gettempdir()) / f"huntrs-{os.getuid()}-{cache.name}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lock = folder / "spare.lock"
+        if not lock.exists():
+            return
+        with open(lock, "a") as held:
+            try:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return  # no spare at all
+            except BlockingIOError:
+                pass
+        for sock in folder.glob("spare-*.sock"):
+            pid = sock.stem.removeprefix("spare-")
+            if pid.isdigit() and Path(f"/proc/{pid}").exists():
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"a spare engine in {folder} was still warming up after {timeout:.0f} s")
+
+
 def _make_preload_cache_stale() -> Path:
     """Turns the session's preload cache into one that needs building: no `preload.ok`
     and no compiled huntrs crates, as after installing a new huntrs version, with the
@@ -583,6 +647,7 @@ def _make_preload_cache_stale() -> Path:
     )
     assert warm, f"no built preload cache under {root}; conftest's install should have made one"
     cache = warm[-1]
+    _wait_for_warming_spare(cache)
     (cache / "preload.ok").unlink()
     ours = re.compile(r"^(lib)?(%s)-[0-9a-f]{16}(\.|$)" % "|".join(PRELOADED))
     for path in sorted((cache / "target").rglob("*"), reverse=True):
