@@ -13,6 +13,10 @@
 //! wrapper, and prints what cargo would have printed. Anything else goes to the
 //! real mold and cargo unchanged, and records the command for next time.
 //!
+//! Records last as long as the engine process (its token is in the environment the
+//! key covers) or until [`forget_recorded_build`]: cargo itself sees to a preloaded
+//! crate whose source changed, in the first build of every new or reset engine.
+//!
 //! **Invariant**: a replay runs exactly the command cargo would run, under cargo's
 //! own build lock; when any input differs, cargo runs.
 
@@ -38,6 +42,24 @@ const RECORD_FILE: &str = ".huntrs-cell-build.json";
 const CELL_CRATE: &str = "ctx";
 /// The jobserver of the cargo that ran the recorded command is gone by the replay.
 const NOT_RECORDED: [&str; 4] = [KEY_ENV, "CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS"];
+
+/// Names the process whose builds a record may replay (see [`process_token`]).
+pub const PROCESS_ENV: &str = "HUNTRS_BUILD_PROCESS";
+
+/// This process, distinct from every other one on the machine (pids are reused).
+pub fn process_token() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        nanos_since_epoch(SystemTime::now())
+    )
+}
+
+/// Drops the record in `dir`, so the next build goes through cargo: a reset engine's
+/// new cell process loads the preloaded crates afresh, so cargo should see to them.
+pub fn forget_recorded_build(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(RECORD_FILE));
+}
 
 /// Whether this process was started as the `mold` in the shim directory.
 pub fn invoked_as_shim() -> bool {

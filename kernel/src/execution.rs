@@ -321,6 +321,9 @@ impl Engine {
         }
         // The new cell process counts its comm events from zero.
         self.comm_progress.passed(0);
+        if let Some(session) = std::env::var_os("EVCXR_TMPDIR") {
+            crate::cell_build::forget_recorded_build(std::path::Path::new(&session));
+        }
         self.restarted = false;
         self.build_settings_changed = false;
         let setup = self.setup.clone();

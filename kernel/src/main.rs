@@ -152,6 +152,10 @@ fn select_preload() -> anyhow::Result<(preload::Preload, preload::Session)> {
         if let Some(path) = path {
             std::env::set_var("PATH", path);
         }
+        // Part of every cell build's key (cell_build.rs): builds are replayed only
+        // within this process, so a new engine's first build goes through cargo,
+        // which rebuilds a preloaded crate whose source changed.
+        std::env::set_var(cell_build::PROCESS_ENV, cell_build::process_token());
         std::env::set_var("EVCXR_TMPDIR", &session.dir);
         std::env::set_var("EVCXR_CONFIG_DIR", preload.evcxr_config_dir());
         std::env::set_var(
