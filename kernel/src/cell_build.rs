@@ -40,8 +40,18 @@ const KEY_ENV: &str = "HUNTRS_CELL_BUILD_KEY";
 const RECORD_FILE: &str = ".huntrs-cell-build.json";
 /// The cell crate's name (evcxr's).
 const CELL_CRATE: &str = "ctx";
-/// The jobserver of the cargo that ran the recorded command is gone by the replay.
-const NOT_RECORDED: [&str; 4] = [KEY_ENV, "CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS"];
+/// Digests of the shim's environment, so the wrapper can tell what cargo and mold
+/// added to it (see [`environment_changes`]).
+const ENV_DIGEST_ENV: &str = "HUNTRS_CELL_BUILD_ENV";
+/// Huntrs's own messengers; and the jobserver of the cargo that ran the recorded
+/// command is gone by the replay.
+const NOT_RECORDED: [&str; 5] = [
+    KEY_ENV,
+    ENV_DIGEST_ENV,
+    "CARGO_MAKEFLAGS",
+    "MAKEFLAGS",
+    "MFLAGS",
+];
 
 /// Names the process whose builds a record may replay (see [`process_token`]).
 pub const PROCESS_ENV: &str = "HUNTRS_BUILD_PROCESS";
@@ -131,6 +141,7 @@ pub fn run_shim() -> i32 {
     };
     if let Some(base) = base {
         command.env(KEY_ENV, base);
+        command.env(ENV_DIGEST_ENV, environment_digest(std::env::vars_os()));
     }
     exec(&mut command)
 }
@@ -154,10 +165,11 @@ pub fn record(rustc: &OsStr, args: &[OsString]) {
             .map(|v| v.clone().into_string().ok())
             .collect()
     };
-    let env: Option<Vec<(String, String)>> = std::env::vars_os()
-        .filter(|(name, _)| !NOT_RECORDED.iter().any(|n| name == n))
-        .map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-        .collect();
+    let Some(digest) = std::env::var_os(ENV_DIGEST_ENV) else {
+        return;
+    };
+    let (env_added, env_removed) =
+        environment_changes(&digest.to_string_lossy(), std::env::vars_os());
     let manifest_dir = PathBuf::from(manifest_dir);
     let record = (|| {
         Some(Record {
@@ -166,7 +178,8 @@ pub fn record(rustc: &OsStr, args: &[OsString]) {
             program: std::env::current_exe().ok()?,
             rustc: PathBuf::from(rustc),
             args: strings(args)?,
-            env: env?,
+            env_added: env_added?,
+            env_removed,
             cwd: std::env::current_dir().ok()?,
         })
     })();
@@ -186,7 +199,10 @@ struct Record {
     program: PathBuf,
     rustc: PathBuf,
     args: Vec<String>,
-    env: Vec<(String, String)>,
+    /// What cargo and mold set on top of the shim's environment — never the rest,
+    /// which may hold users' API keys; the key vouches that the rest is unchanged.
+    env_added: Vec<(String, String)>,
+    env_removed: Vec<String>,
     cwd: PathBuf,
 }
 
@@ -236,11 +252,14 @@ impl Record {
         // Cargo's lock on this profile's target directory: cells of every kernel
         // build into the same `deps/`.
         let _lock = FileLock::take(&out_dir.parent()?.join(".cargo-lock"), Mode::Exclusive)?;
-        let mut child = Command::new(&self.program)
+        let mut command = Command::new(&self.program);
+        for name in &self.env_removed {
+            command.env_remove(name);
+        }
+        let mut child = command
             .arg(&self.rustc)
             .args(&self.args)
-            .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env_added.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -288,6 +307,57 @@ fn forward_rustc_line(line: &str, out: &mut impl Write) {
         Some(_) => {}
         None => eprintln!("{line}"),
     }
+}
+
+/// One line per variable, `NAME=<digest of the value>`: what the shim's environment
+/// was, without its values.
+fn environment_digest(vars: impl Iterator<Item = (OsString, OsString)>) -> String {
+    let mut out = String::new();
+    for (name, value) in vars {
+        out.push_str(&name.to_string_lossy());
+        out.push('=');
+        out.push_str(&value_digest(&value));
+        out.push('\n');
+    }
+    out
+}
+
+fn value_digest(value: &OsStr) -> String {
+    hex::encode(&Sha256::digest(value.as_encoded_bytes())[..8])
+}
+
+/// The variables of `vars` (the wrapper's environment) that are new or changed
+/// against `digest` ([`environment_digest`] of the shim's), and the names it lacks.
+/// The added ones are `None` when one is not UTF-8 (then nothing is recorded).
+fn environment_changes(
+    digest: &str,
+    vars: impl Iterator<Item = (OsString, OsString)>,
+) -> (Option<Vec<(String, String)>>, Vec<String>) {
+    let mut before: std::collections::HashMap<&str, &str> = digest
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    let mut added = Vec::new();
+    let mut utf8 = true;
+    for (name, value) in vars {
+        let unchanged = name
+            .to_str()
+            .and_then(|n| before.remove(n))
+            .is_some_and(|d| d == value_digest(&value));
+        if unchanged || NOT_RECORDED.iter().any(|n| name == *n) {
+            continue;
+        }
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => added.push((name, value)),
+            _ => utf8 = false,
+        }
+    }
+    let removed = before
+        .into_keys()
+        .filter(|name| !NOT_RECORDED.contains(name))
+        .map(str::to_owned)
+        .collect();
+    (utf8.then_some(added), removed)
 }
 
 /// `mold -run PROGRAM ARGS...` → `(PROGRAM, ARGS)`.

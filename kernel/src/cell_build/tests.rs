@@ -23,7 +23,8 @@ fn record_linking(dependency: &Path, built_at: u64) -> Record {
             String::from("--extern"),
             format!("dep={}", dependency.display()),
         ],
-        env: Vec::new(),
+        env_added: Vec::new(),
+        env_removed: Vec::new(),
         cwd: PathBuf::from("/"),
     }
 }
@@ -127,4 +128,43 @@ fn rustc_diagnostics_become_cargo_messages() {
     let message: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
     assert_eq!(message["reason"], "compiler-message");
     assert_eq!(message["message"]["message"], "cannot find value `x`");
+}
+
+#[test]
+fn only_what_cargo_changed_in_the_environment_is_recorded() {
+    let shim = [
+        ("PATH", "/usr/bin"),
+        ("VT_API_KEY", "secret-key-value"),
+        ("GONE", "x"),
+        ("LD_LIBRARY_PATH", "/a"),
+    ];
+    let wrapper = [
+        ("PATH", "/usr/bin"),
+        ("VT_API_KEY", "secret-key-value"),
+        ("LD_LIBRARY_PATH", "/deps:/a"),
+        ("CARGO_CRATE_NAME", "ctx"),
+        ("CARGO_MAKEFLAGS", "--jobserver-fds=3,4"),
+        (KEY_ENV, "k"),
+    ];
+    let pairs = |vars: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
+        vars.iter()
+            .map(|(n, v)| (OsString::from(n), OsString::from(v)))
+            .collect()
+    };
+    let digest = environment_digest(pairs(&shim).into_iter());
+    assert!(
+        !digest.contains("secret-key-value"),
+        "values are digested: {digest}"
+    );
+    let (added, removed) = environment_changes(&digest, pairs(&wrapper).into_iter());
+    let mut added = added.expect("all UTF-8");
+    added.sort();
+    assert_eq!(
+        added,
+        [
+            (String::from("CARGO_CRATE_NAME"), String::from("ctx")),
+            (String::from("LD_LIBRARY_PATH"), String::from("/deps:/a")),
+        ]
+    );
+    assert_eq!(removed, [String::from("GONE")]);
 }
