@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::file_lock::{FileLock, Mode};
+use crate::rustc_wrapper::{CELL_CRATE, flag_value};
 
 /// The name evcxr runs its builds through.
 const SHIM_NAME: &str = "mold";
@@ -38,8 +39,6 @@ const SHIM_NAME: &str = "mold";
 const KEY_ENV: &str = "HUNTRS_CELL_BUILD_KEY";
 /// Beside the cell crate's `Cargo.toml`.
 const RECORD_FILE: &str = ".huntrs-cell-build.json";
-/// The cell crate's name (evcxr's).
-const CELL_CRATE: &str = "ctx";
 /// Digests of the shim's environment, so the wrapper can tell what cargo and mold
 /// added to it (see [`environment_changes`]).
 const ENV_DIGEST_ENV: &str = "HUNTRS_CELL_BUILD_ENV";
@@ -153,7 +152,7 @@ pub fn record(rustc: &OsStr, args: &[OsString]) {
     let Some(base) = std::env::var_os(KEY_ENV).and_then(|k| k.into_string().ok()) else {
         return;
     };
-    if value_after(args, "--crate-name") != Some(OsStr::new(CELL_CRATE)) {
+    if flag_value(args, "--crate-name").is_none_or(|name| name != CELL_CRATE) {
         return;
     }
     let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
@@ -248,7 +247,7 @@ impl Record {
     /// Runs the command under cargo's build lock and prints cargo's JSON messages;
     /// `None` when it could not start (the caller runs cargo instead).
     fn replay(&self) -> Option<i32> {
-        let out_dir = PathBuf::from(value_after_str(&self.args, "--out-dir")?);
+        let out_dir = PathBuf::from(flag_value(&self.args, "--out-dir")?);
         // Cargo's lock on this profile's target directory: cells of every kernel
         // build into the same `deps/`.
         let _lock = FileLock::take(&out_dir.parent()?.join(".cargo-lock"), Mode::Exclusive)?;
@@ -433,16 +432,6 @@ fn exec(command: &mut Command) -> i32 {
         Path::new(command.get_program()).display()
     );
     127
-}
-
-fn value_after<'a>(args: &'a [OsString], flag: &str) -> Option<&'a OsStr> {
-    let at = args.iter().position(|a| a == flag)?;
-    args.get(at + 1).map(OsString::as_os_str)
-}
-
-fn value_after_str<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
-    let at = args.iter().position(|a| a == flag)?;
-    args.get(at + 1).map(String::as_str)
 }
 
 fn nanos_since_epoch(time: SystemTime) -> u64 {

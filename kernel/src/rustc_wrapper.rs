@@ -126,13 +126,17 @@ pub fn dylib_args(args: &[OsString], core_extern: &OsStr) -> Vec<OsString> {
     out
 }
 
+/// The crate evcxr compiles each cell into.
+pub(crate) const CELL_CRATE: &str = "ctx";
+
+/// The value after `flag` in a rustc command line.
+pub(crate) fn flag_value<'a, T: PartialEq<str>>(args: &'a [T], flag: &str) -> Option<&'a T> {
+    let at = args.iter().position(|a| a == flag)?;
+    args.get(at + 1)
+}
+
 /// The dylib this invocation adds for a `lib` crate: `<out-dir>/lib<name><extra>.so`.
 fn own_dylib_path(args: &[OsString]) -> Option<PathBuf> {
-    let value_after = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-    };
     let crate_types: Vec<&OsString> = args
         .iter()
         .enumerate()
@@ -142,8 +146,8 @@ fn own_dylib_path(args: &[OsString]) -> Option<PathBuf> {
     if crate_types != [&OsString::from("lib")] {
         return None;
     }
-    let name = value_after("--crate-name")?.to_str()?;
-    let out_dir = PathBuf::from(value_after("--out-dir")?);
+    let name = flag_value(args, "--crate-name")?.to_str()?;
+    let out_dir = PathBuf::from(flag_value(args, "--out-dir")?);
     let extra = args
         .iter()
         .filter_map(|a| a.to_str())
@@ -192,16 +196,10 @@ fn report_cell_library(args: &[OsString]) {
     let Some(report) = std::env::var_os("EVCXR_EXECUTION_SO_PATH") else {
         return;
     };
-    let value_after = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .map(PathBuf::from)
-    };
-    if value_after("--crate-name").as_deref() != Some(Path::new("ctx")) {
+    if flag_value(args, "--crate-name").is_none_or(|name| name != CELL_CRATE) {
         return;
     }
-    let Some(out_dir) = value_after("--out-dir") else {
+    let Some(out_dir) = flag_value(args, "--out-dir").map(PathBuf::from) else {
         return;
     };
     // Every kernel builds its cells into the shared target directory, all named
