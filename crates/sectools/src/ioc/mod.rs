@@ -36,7 +36,7 @@ use regex::Regex;
 pub use types::{Ioc, IocType};
 
 use crate::SectoolsError;
-use crate::frame::string_column;
+use crate::frame::{ViewColumn, string_column};
 use scan::{Found, Wanted};
 
 mod scan;
@@ -234,29 +234,30 @@ impl IocExtractor {
         column: &str,
         first_row: usize,
     ) -> Result<DataFrame, SectoolsError> {
-        // Values go straight into their columns: no `String` or `Vec` per indicator on
-        // the way.
-        let text = |name: &str| StringChunkedBuilder::new(name.into(), 0);
-        let (mut types, mut values) = (text("IoCType"), text("Observable"));
-        let (mut inputs, mut originals) = (text("Input"), text("Original"));
-        let mut rows: Vec<u64> = Vec::new();
+        // Values go straight into their columns' buffers: no `String` or `Vec` per
+        // indicator on the way. Lines hold one or two indicators, most of them short.
+        let guess = cells.len() + cells.len() / 2;
+        let mut types = ViewColumn::with_capacity(guess, 0);
+        let mut values = ViewColumn::with_capacity(guess, guess * 8);
+        let mut originals = ViewColumn::with_capacity(guess, guess * 8);
+        let mut rows: Vec<u64> = Vec::with_capacity(guess);
         let mut scratch = IocScratch::default();
         for (row, cell) in cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             for ioc in self.find_in(cell, &mut scratch) {
-                types.append_value(self.type_name(&ioc.ioc_type));
-                values.append_value(&ioc.value);
+                types.push_with(|t| t.push_str(self.type_name(&ioc.ioc_type)));
+                values.push_with(|t| t.push_str(&ioc.value));
+                originals.push_with(|t| t.push_str(ioc.matched(cell)));
                 rows.push((first_row + row) as u64);
-                inputs.append_value(column);
-                originals.append_value(ioc.matched(cell));
             }
         }
+        let height = rows.len();
         Ok(DataFrame::new_infer_height(vec![
-            types.finish().into_column(),
-            values.finish().into_column(),
+            types.finish("IoCType").into_column(),
+            values.finish("Observable").into_column(),
             Column::new("SourceIndex".into(), rows),
-            inputs.finish().into_column(),
-            originals.finish().into_column(),
+            StringChunked::full("Input".into(), column, height).into_column(),
+            originals.finish("Original").into_column(),
         ])?)
     }
 
