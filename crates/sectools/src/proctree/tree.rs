@@ -832,7 +832,14 @@ fn key_columns(
     let n = procs.len();
     let mut buf = String::new();
     let mut times = KeyTimes::default();
-    let mut keys = ViewColumn::with_capacity(n, n * 48);
+    // Sized to hold every key (`name|pid|` and a 26-byte time at most): a column that
+    // outgrows its text is copied whole, twice the memory for a moment.
+    let key_bytes: usize = procs
+        .iter()
+        .filter_map(|p| p.key)
+        .map(|key| names.lower(key.name).len() + key.pid.len() + 28)
+        .sum();
+    let mut keys = ViewColumn::with_capacity(n, key_bytes);
     for p in procs {
         match p.key {
             Some(key) => keys.push_with(|text| key.append(names, &mut times, text)),
@@ -878,7 +885,14 @@ fn tree_columns(
     // Each process's path is its parent's plus its own zero-padded number: tree order
     // writes parents first, and the column takes the paths in frame order.
     let mut buf = String::new();
-    let mut paths = ViewColumn::with_capacity(n, n * 24);
+    // Each path is its parent's, a '/' and a number: sized exactly up front.
+    let mut path_len = vec![0usize; n];
+    for (at, l) in links.iter().enumerate() {
+        let own = 5.max(source_index[at].checked_ilog10().unwrap_or(0) as usize + 1);
+        path_len[at] = own + l.parent.map_or(0, |p| path_len[p as usize] + 1);
+    }
+    let mut paths = ViewColumn::with_capacity(n, path_len.iter().sum());
+    drop(path_len);
     for (at, l) in links.iter().enumerate() {
         buf.clear();
         push_digits(&mut buf, i64::from(source_index[at]), 5);
