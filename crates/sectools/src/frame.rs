@@ -200,6 +200,60 @@ impl ViewColumn {
     }
 }
 
+/// Short strings (at most 12 bytes each), held whole in their views: columns that
+/// gather them, in any order and as often as needed, copy 16 bytes per row.
+pub(crate) struct ShortStrings(Vec<View>);
+
+impl ShortStrings {
+    pub(crate) fn with_capacity(values: usize) -> ShortStrings {
+        ShortStrings(Vec::with_capacity(values))
+    }
+
+    /// Adds `value`, which must fit in a view (12 bytes at most).
+    pub(crate) fn push(&mut self, value: &str) {
+        assert!(
+            value.len() <= View::MAX_INLINE_SIZE as usize,
+            "a short string holds at most {} bytes, not {}",
+            View::MAX_INLINE_SIZE,
+            value.len()
+        );
+        self.0.push(View::new_inline(value.as_bytes()));
+    }
+
+    /// A column whose row `k` is value `rows[k]`, or null for `None`.
+    pub(crate) fn gather(
+        &self,
+        name: &str,
+        rows: impl ExactSizeIterator<Item = Option<usize>>,
+    ) -> StringChunked {
+        let mut views = Vec::with_capacity(rows.len());
+        let mut validity: Option<MutableBitmap> = None;
+        for (k, row) in rows.enumerate() {
+            match row {
+                Some(row) => {
+                    views.push(self.0[row]);
+                    if let Some(validity) = &mut validity {
+                        validity.push(true);
+                    }
+                }
+                None => {
+                    views.push(View::default());
+                    validity
+                        .get_or_insert_with(|| {
+                            let mut all_valid = MutableBitmap::with_capacity(views.capacity());
+                            all_valid.extend_constant(k, true);
+                            all_valid
+                        })
+                        .push(false);
+                }
+            }
+        }
+        // SAFETY: every view was made by `push` from a whole `&str` that fits inline, or
+        // is a zero view marked null; the validity has one bit per view.
+        unsafe { utf8_view_column(name, views, Vec::new(), validity.map(Into::into)) }
+    }
+}
+
 /// A string column from views into `buffers`.
 ///
 /// # Safety
@@ -233,6 +287,34 @@ mod tests {
 
     fn values(column: &StringChunked) -> Vec<Option<&str>> {
         column.iter().collect()
+    }
+
+    #[test]
+    fn short_strings_gather_in_any_order_with_nulls() {
+        let mut short = ShortStrings::with_capacity(3);
+        for value in ["00001", "", "twelve bytes"] {
+            short.push(value);
+        }
+        let column = short.gather("c", [Some(2), None, Some(0), Some(0), Some(1)].into_iter());
+        assert_eq!(
+            values(&column),
+            [
+                Some("twelve bytes"),
+                None,
+                Some("00001"),
+                Some("00001"),
+                Some("")
+            ]
+        );
+        let all = short.gather("c", [Some(1), Some(0)].into_iter());
+        assert_eq!(values(&all), [Some(""), Some("00001")]);
+        assert_eq!(all.null_count(), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 12 bytes, not 13")]
+    fn short_strings_refuse_long_values() {
+        ShortStrings::with_capacity(1).push("thirteen byte");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use super::input::{KeyTimes, push_digits};
 use super::schema::ProcSchema;
 use crate::SectoolsError;
-use crate::frame::ViewColumn;
+use crate::frame::{ShortStrings, ViewColumn};
 use crate::short_eq::short_eq;
 
 /// Processes per thread below which a pass over them stays on one thread.
@@ -882,10 +882,12 @@ fn tree_columns(
     source_index: &[u32],
 ) -> (StringChunked, StringChunked, StringChunked) {
     let n = links.len();
-    // Each process's path is its parent's plus its own zero-padded number: tree order
-    // writes parents first, and the column takes the paths in frame order.
+    // Each process's number is written once: its `source_index`, its children's
+    // `parent_index` and the last part of its path.
     let mut buf = String::new();
-    // Each path is its parent's, a '/' and a number: sized exactly up front.
+    let mut numbers = ShortStrings::with_capacity(n);
+    // Each path is its parent's, a '/' and its number: sized exactly up front. Tree
+    // order writes parents first; the column takes the paths in frame order.
     let mut path_len = vec![0usize; n];
     for (at, l) in links.iter().enumerate() {
         let own = 5.max(source_index[at].checked_ilog10().unwrap_or(0) as usize + 1);
@@ -897,22 +899,14 @@ fn tree_columns(
         buf.clear();
         push_digits(&mut buf, i64::from(source_index[at]), 5);
         paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
+        numbers.push(&buf);
     }
     let path = paths.finish_in_order("path", by_frame);
-    let mut source = ViewColumn::with_capacity(n, 0);
-    let mut parent = ViewColumn::with_capacity(n, 0);
-    for &at in by_frame {
-        source.push_with(|text| push_digits(text, i64::from(source_index[at as usize]), 5));
-        match links[at as usize].parent {
-            Some(p) => {
-                parent.push_with(|text| push_digits(text, i64::from(source_index[p as usize]), 5))
-            }
-            None => parent.push_null(),
-        }
-    }
-    (
-        path,
-        source.finish("source_index"),
-        parent.finish("parent_index"),
-    )
+    let rows = || by_frame.iter().map(|&at| at as usize);
+    let source = numbers.gather("source_index", rows().map(Some));
+    let parent = numbers.gather(
+        "parent_index",
+        rows().map(|at| links[at].parent.map(|p| p as usize)),
+    );
+    (path, source, parent)
 }
