@@ -233,6 +233,34 @@ fn tree_frame_has_the_tree_columns_and_inferred_parents() {
         .sum()
         .unwrap();
     assert_eq!(inferred, 3);
+    // A path is the parent's path, '/' and the process's own source_index; parent_index
+    // is the parent's source_index.
+    let strings = |col: &str| -> Vec<Option<String>> {
+        let column = df.column(col).unwrap().str().unwrap();
+        column.iter().map(|v| v.map(str::to_string)).collect()
+    };
+    let (keys, parent_keys) = (strings("proc_key"), strings("parent_key"));
+    let (paths, sources, parents) = (
+        strings("path"),
+        strings("source_index"),
+        strings("parent_index"),
+    );
+    for row in 0..df.height() {
+        let own = sources[row].as_deref().unwrap();
+        assert_eq!(own.len(), 5, "row {row}: {own}");
+        let parent_row = keys.iter().position(|k| *k == parent_keys[row]);
+        match parent_row {
+            Some(p) => {
+                assert_eq!(parents[row], sources[p], "row {row}");
+                let want = format!("{}/{own}", paths[p].as_deref().unwrap());
+                assert_eq!(paths[row].as_deref(), Some(want.as_str()), "row {row}");
+            }
+            None => {
+                assert_eq!(parents[row], None, "row {row}");
+                assert_eq!(paths[row].as_deref(), Some(own), "row {row}");
+            }
+        }
+    }
     // Inferred parents carry the name and id their children give them.
     let system = tree.roots().find(|n| n.pid() == Some("0x4")).unwrap();
     assert_eq!(system.name(), Some("System"));
