@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::input::{cells, text_column, time_values};
 use super::schema::{Layout, ProcSchema};
-use super::tree::{Key, Names, Proc};
+use super::tree::{InferredRow, Key, Names, Proc};
 use crate::SectoolsError;
 
 /// Column names of one MDE flavour.
@@ -191,19 +191,15 @@ pub(crate) fn processes<'a>(
 
     let mut procs: Vec<Proc<'a>> = Vec::with_capacity(n + n / 8);
     for i in 0..n {
-        let (_, pid, time, key) = created.at(i, names);
-        let (parent_name, parent_id, _, parent_key) = initiating.at(i, names);
+        let (_, _, time, key) = created.at(i, names);
+        let (_, _, _, parent_key) = initiating.at(i, names);
         procs.push(Proc {
             row: Some(i as u32),
-            name: created.names[i],
-            pid,
             time,
-            parent_name,
-            parent_id,
-            host: host(i),
             key,
             parent_key,
             parent: None,
+            inferred: None,
         });
     }
 
@@ -231,15 +227,17 @@ pub(crate) fn processes<'a>(
         let (grand_name, grand_id, _, grand_key) = grand.at(i, names);
         let proc = Proc {
             row: None,
-            name: initiating.names[i],
-            pid: initiating.ids[i],
             time: initiating.times[i],
-            parent_name: grand_name,
-            parent_id: grand_id,
-            host: host(i),
             key: Some(key),
             parent_key: grand_key,
             parent: None,
+            inferred: Some(Box::new(InferredRow {
+                name: initiating.names[i],
+                pid: initiating.ids[i],
+                parent_name: grand_name,
+                parent_id: grand_id,
+                host: host(i),
+            })),
         };
         parents.push((proc, i));
     }
@@ -256,14 +254,14 @@ pub(crate) fn processes<'a>(
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| unresolved(p))
-                .map(|(i, p)| (cp, i, p.host)),
+                .map(|(i, _)| (cp, i, host(i))),
         );
     }
     candidates.extend(
         parents
             .iter()
             .filter(|(p, _)| unresolved(p))
-            .map(|(p, i)| (&grand, *i, p.host)),
+            .map(|(p, i)| (&grand, *i, p.inferred.as_ref().and_then(|r| r.host))),
     );
     let mut grandparents = Vec::new();
     let mut seen: HashSet<Key<'a>> = HashSet::default();
@@ -275,15 +273,16 @@ pub(crate) fn processes<'a>(
         }
         grandparents.push(Proc {
             row: None,
-            name,
-            pid,
             time,
-            parent_name: None,
-            parent_id: None,
-            host,
             key: Some(key),
             parent_key: None,
             parent: None,
+            inferred: Some(Box::new(InferredRow {
+                name,
+                pid,
+                host,
+                ..InferredRow::default()
+            })),
         });
     }
     procs.extend(parents.into_iter().map(|(p, _)| p));

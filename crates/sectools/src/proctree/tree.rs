@@ -108,18 +108,26 @@ pub(crate) fn round_10us(ns: i64) -> i64 {
 pub(crate) struct Proc<'a> {
     /// Input row; `None` for an inferred process.
     pub row: Option<u32>,
-    pub name: Option<&'a str>,
-    pub pid: Option<&'a str>,
     /// UTC nanoseconds; inferred parents of unknown time are at the epoch.
     pub time: Option<i64>,
-    pub parent_name: Option<&'a str>,
-    pub parent_id: Option<&'a str>,
-    pub host: Option<&'a str>,
     pub key: Option<Key<'a>>,
     pub parent_key: Option<Key<'a>>,
     /// The parent's index among the processes, when the builder matched it (its key
     /// is then `parent_key`); otherwise the parent is found by key.
     pub parent: Option<u32>,
+    /// An inferred process's row of the frame; an input row is its own.
+    pub inferred: Option<Box<InferredRow<'a>>>,
+}
+
+/// What an inferred process's row in the frame holds: what its children say about it.
+/// Kept apart from [`Proc`], which a large table has hundreds of thousands of.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InferredRow<'a> {
+    pub name: Option<&'a str>,
+    pub pid: Option<&'a str>,
+    pub parent_name: Option<&'a str>,
+    pub parent_id: Option<&'a str>,
+    pub host: Option<&'a str>,
 }
 
 /// Counts over a tree, named as msticpy's `get_summary_info` names them.
@@ -675,6 +683,7 @@ fn inferred_rows(
 ) -> Result<DataFrame, SectoolsError> {
     let m = inferred.len();
     let role = |p: &Proc<'_>, column: &str| -> Option<String> {
+        let p = p.inferred.as_deref()?;
         let value = if column == schema.process_name {
             p.name
         } else if column == schema.process_id {

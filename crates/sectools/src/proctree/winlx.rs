@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use super::input::{cells, text_column, time_values};
 use super::schema::ProcSchema;
-use super::tree::{Key, Names, Proc};
+use super::tree::{InferredRow, Key, Names, Proc};
 use crate::SectoolsError;
 use crate::parallel;
 use crate::short_eq::short_eq;
@@ -177,18 +177,14 @@ pub(crate) fn processes<'a>(
         // order; msticpy's order (by time) travels alongside as `source_order`.
         // Written in parts on the cores: a large table's processes are tens of megabytes.
         let mut procs = parallel::collect_indexed(n, n + n / 16, MIN_PART_ROWS, |i| {
-            let (parent_name, parent_name_id, parent_time) = parent_side(i);
+            let (_, parent_name_id, parent_time) = parent_side(i);
             Proc {
                 row: Some(i as u32),
-                name: image[i],
-                pid: pids[i],
                 time: Some(times[i]),
-                parent_name,
-                parent_id: ppids[i],
-                host: at(&hosts, i),
                 key: Key::new(name_ids[i], pids[i], Some(times[i])),
                 parent_key: Key::new(parent_name_id, ppids[i], Some(parent_time)),
                 parent: parent_of[i],
+                inferred: None,
             }
         });
         // msticpy tells inferred parents apart by host, id, name and the child's logon id;
@@ -211,15 +207,16 @@ pub(crate) fn processes<'a>(
                 source_order.push(procs.len() as u32);
                 procs.push(Proc {
                     row: None,
-                    name: parent_name,
-                    pid: ppids[i],
                     time: Some(0),
-                    parent_name: None,
-                    parent_id: None,
-                    host: at(&hosts, i),
                     key: procs[i].parent_key,
                     parent_key: None,
                     parent: None,
+                    inferred: Some(Box::new(InferredRow {
+                        name: parent_name,
+                        pid: ppids[i],
+                        host: at(&hosts, i),
+                        ..InferredRow::default()
+                    })),
                 });
             }
         }
