@@ -504,6 +504,16 @@ impl ProcessTree {
             .iter()
             .map(|&k| source_position[kept[k as usize] as usize])
             .collect();
+        // The frame's columns are the largest allocations: what assembling used goes first.
+        drop((
+            keep,
+            kept_at,
+            source_position,
+            kept_in_source_order,
+            parent_of,
+        ));
+        drop((is_root, has_child, starts, fill, children_src, stack));
+        drop((depth, reached, position, row_of, order));
         let (frame, columns) = frame(&ordered, &mut links, &source_index, names, input, schema)?;
         Ok(ProcessTree {
             links,
