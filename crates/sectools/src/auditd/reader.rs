@@ -36,7 +36,10 @@ struct Scan<'a> {
     keys: Vec<EventKey>,
     /// Each key's event number.
     index: FxHashMap<EventKey, u32>,
+    /// Line numbers counted from the part's first line (1).
     issues: Vec<AuditIssue>,
+    /// Lines in the part, the last one included even without a `\n`.
+    line_count: usize,
 }
 
 /// How many threads `auditd_frame` uses for a text of this size.
@@ -48,11 +51,7 @@ pub(super) fn threads_for(text: &str) -> usize {
 pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsError> {
     let threads = threads.max(1);
     let parts = split_at_lines(text, threads);
-    let scans = on_threads(
-        parts
-            .iter()
-            .map(|&(part, first_line)| move || scan(part, first_line)),
-    );
+    let scans = on_threads(parts.iter().map(|&part| move || scan(part)));
     let Joined {
         mut parts,
         keys,
@@ -92,34 +91,32 @@ pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsEr
     })
 }
 
-/// About equal parts of `text`, each ending after a `\n` (the last at the end), with
-/// the number of lines before each.
-fn split_at_lines(text: &str, parts: usize) -> Vec<(&str, usize)> {
+/// About equal parts of `text`, each ending after a `\n` (the last at the end).
+fn split_at_lines(text: &str, parts: usize) -> Vec<&str> {
     let mut out = Vec::with_capacity(parts);
-    let (mut start, mut lines_before) = (0, 0);
+    let mut start = 0;
     for k in 1..parts {
         let target = (text.len() * k / parts).max(start);
         let Some(newline) = memchr::memchr(b'\n', &text.as_bytes()[target..]) else {
             break;
         };
         let end = target + newline + 1;
-        let part = &text[start..end];
-        out.push((part, lines_before));
-        lines_before += memchr::memchr_iter(b'\n', part.as_bytes()).count();
+        out.push(&text[start..end]);
         start = end;
     }
-    out.push((&text[start..], lines_before));
+    out.push(&text[start..]);
     out
 }
 
-/// Pass 1 over `text`, whose first line is line `first_line + 1` of the log.
-fn scan(text: &str, first_line: usize) -> Scan<'_> {
+/// Pass 1 over `text` (a part of the log: issues are numbered from its first line).
+fn scan(text: &str) -> Scan<'_> {
     let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     let mut scan = Scan {
         lines: Vec::with_capacity(line_count),
         keys: Vec::with_capacity(line_count / 2),
         index: FxHashMap::with_capacity_and_hasher(line_count / 2, Default::default()),
         issues: Vec::new(),
+        line_count,
     };
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
@@ -133,7 +130,7 @@ fn scan(text: &str, first_line: usize) -> Scan<'_> {
         let header = match record::parse_header(line) {
             Ok(header) => header,
             Err(reason) => {
-                scan.issues.push(issue(first_line + n + 1, reason, line));
+                scan.issues.push(issue(n + 1, reason, line));
                 continue;
             }
         };
@@ -166,6 +163,8 @@ struct Joined<'a> {
 fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
     let mut scans = scans.into_iter();
     let first = scans.next().expect("at least one part");
+    // A part ending in `\n` counts the empty text after it as a line: the next part's first.
+    let mut lines_before = first.line_count - 1;
     let (mut index, mut keys, mut issues) = (first.index, first.keys, first.issues);
     let mut parts = vec![first.lines];
     let mut scans = scans.peekable();
@@ -191,7 +190,11 @@ fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
             line.event = number[line.event as usize];
         }
         parts.push(part.lines);
-        issues.append(&mut part.issues);
+        for mut issue in part.issues {
+            issue.line += lines_before;
+            issues.push(issue);
+        }
+        lines_before += part.line_count - 1;
     }
     Joined {
         parts,
