@@ -101,15 +101,7 @@ impl ViewColumn {
     }
 
     pub(crate) fn push_null(&mut self) {
-        let rows = self.views.len();
-        self.validity
-            .get_or_insert_with(|| {
-                let mut all_valid = MutableBitmap::with_capacity(self.views.capacity());
-                all_valid.extend_constant(rows, true);
-                all_valid
-            })
-            .push(false);
-        self.views.push(View::default());
+        push_view(&mut self.views, &mut self.validity, None);
     }
 
     /// Appends the value `write` appends to the (otherwise untouched) text.
@@ -166,10 +158,7 @@ impl ViewColumn {
                 start as u32,
             )
         };
-        self.views.push(view);
-        if let Some(validity) = &mut self.validity {
-            validity.push(true);
-        }
+        push_view(&mut self.views, &mut self.validity, Some(view));
     }
 
     /// The column, values in the order they were pushed.
@@ -227,30 +216,36 @@ impl ShortStrings {
         rows: impl ExactSizeIterator<Item = Option<usize>>,
     ) -> StringChunked {
         let mut views = Vec::with_capacity(rows.len());
-        let mut validity: Option<MutableBitmap> = None;
-        for (k, row) in rows.enumerate() {
-            match row {
-                Some(row) => {
-                    views.push(self.0[row]);
-                    if let Some(validity) = &mut validity {
-                        validity.push(true);
-                    }
-                }
-                None => {
-                    views.push(View::default());
-                    validity
-                        .get_or_insert_with(|| {
-                            let mut all_valid = MutableBitmap::with_capacity(views.capacity());
-                            all_valid.extend_constant(k, true);
-                            all_valid
-                        })
-                        .push(false);
-                }
-            }
+        let mut validity = None;
+        for row in rows {
+            push_view(&mut views, &mut validity, row.map(|row| self.0[row]));
         }
         // SAFETY: every view was made by `push` from a whole `&str` that fits inline, or
         // is a zero view marked null; the validity has one bit per view.
         unsafe { utf8_view_column(name, views, Vec::new(), validity.map(Into::into)) }
+    }
+}
+
+/// Appends a view, or a null (a zero view). The validity is made at the first null:
+/// a column without nulls needs none.
+fn push_view(views: &mut Vec<View>, validity: &mut Option<MutableBitmap>, view: Option<View>) {
+    match view {
+        Some(view) => {
+            if let Some(validity) = validity {
+                validity.push(true);
+            }
+            views.push(view);
+        }
+        None => {
+            validity
+                .get_or_insert_with(|| {
+                    let mut all_valid = MutableBitmap::with_capacity(views.capacity());
+                    all_valid.extend_constant(views.len(), true);
+                    all_valid
+                })
+                .push(false);
+            views.push(View::default());
+        }
     }
 }
 
