@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use std::borrow::Cow;
 
-use crate::{AuditEvent, DecodedItem, Ioc, IocExtractor};
+use crate::{AuditEvent, DecodedItem, Ioc, IocExtractor, IocRef};
 
 fn string(out: &mut Vec<u8>, text: &str) {
     // Most values need no escaping: copy them straight through.
@@ -44,33 +44,39 @@ pub fn write_iocs(
     iocs: &[Ioc],
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(64 + iocs.len() * 48);
-    push_iocs(&mut buf, position, n, input, iocs);
+    push_iocs(&mut buf, position, n, input, iocs.iter().map(Ioc::to_ref));
     out.write_all(&buf)
 }
 
-fn push_iocs(buf: &mut Vec<u8>, position: &str, n: usize, input: &str, iocs: &[Ioc]) {
+fn push_iocs<'a>(
+    buf: &mut Vec<u8>,
+    position: &str,
+    n: usize,
+    input: &str,
+    iocs: impl IntoIterator<Item = IocRef<'a>>,
+) {
     buf.push(b'{');
     key(buf, position);
     push_number(buf, n);
     buf.extend_from_slice(b",\"iocs\":[");
-    for (i, ioc) in iocs.iter().enumerate() {
+    for (i, ioc) in iocs.into_iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"type\":\"");
         // Type names are plain ASCII identifiers; custom names go through the escaper.
         match ioc.ioc_type {
-            crate::IocType::Custom(ref name) => {
+            crate::IocType::Custom(name) => {
                 buf.pop();
                 string(buf, name);
             }
-            ref builtin => {
+            builtin => {
                 buf.extend_from_slice(builtin.name().as_bytes());
                 buf.push(b'"');
             }
         }
         buf.extend_from_slice(b",\"value\":");
-        string(buf, &ioc.value);
+        string(buf, ioc.value);
         if ioc.defanged {
             buf.extend_from_slice(b",\"defanged\":");
             string(buf, ioc.matched(input));

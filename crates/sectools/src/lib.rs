@@ -39,7 +39,7 @@ pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
 pub use frame::time_column_ns;
 pub use hugepages::read_file;
-pub use ioc::{Ioc, IocExtractor, IocScratch, IocType, classify_ip, validate};
+pub use ioc::{Ioc, IocExtractor, IocRef, IocScratch, IocType, classify_ip, validate};
 pub use polars;
 pub use proctree::{
     EventFilter, ProcSchema, ProcessNode, ProcessTree, TreeSummary, build_process_tree,

@@ -26,7 +26,7 @@
 //! assert!(iocs[&IocType::Ipv4].contains("10.1.2.3"));
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use entities::{IpAddress, IpScope};
@@ -37,16 +37,20 @@ pub use types::{Ioc, IocType};
 
 use crate::SectoolsError;
 use crate::frame::{ViewColumn, string_column};
-use scan::{Found, Wanted};
+use finds::Finds;
+pub use finds::IocRef;
+use scan::Wanted;
 
+mod anchors;
+mod finds;
 mod scan;
 mod types;
 
-/// Reusable buffers for [`IocExtractor::find_with`].
+/// Reusable buffers for [`IocExtractor::find_in`].
 #[derive(Debug, Default)]
 pub struct IocScratch {
     scan: scan::Scratch,
-    found: Vec<Found>,
+    found: Finds,
 }
 
 /// Text per thread below which `extract_df` does not split a frame.
@@ -124,62 +128,44 @@ impl IocExtractor {
     /// Every indicator in `text`, in order of position, each (type, value) once.
     pub fn find(&self, text: &str) -> Vec<Ioc> {
         let mut scratch = IocScratch::default();
-        self.find_in(text, &mut scratch);
-        scratch.found
+        self.find_in(text, &mut scratch)
+            .map(|ioc| ioc.to_ioc())
+            .collect()
     }
 
-    /// [`find`](Self::find) into buffers reused across calls (for loops over many lines).
-    pub fn find_in<'s>(&self, text: &str, scratch: &'s mut IocScratch) -> &'s [Ioc] {
+    /// [`find`](Self::find) into buffers reused across calls (for loops over many
+    /// lines): the indicators borrow the buffers, so a line costs no allocation.
+    pub fn find_in<'s>(
+        &self,
+        text: &str,
+        scratch: &'s mut IocScratch,
+    ) -> impl ExactSizeIterator<Item = IocRef<'s>> + use<'s> {
         let found = &mut scratch.found;
         found.clear();
         self.find_into(text, &mut scratch.scan, found);
-        // Lines hold a handful of indicators: a linear check beats hashing until there are many.
-        if found.len() <= 32 {
-            let mut kept = 0;
-            for i in 0..found.len() {
-                let seen = found[..kept]
-                    .iter()
-                    .any(|o| o.ioc_type == found[i].ioc_type && o.value == found[i].value);
-                if !seen {
-                    found.swap(kept, i);
-                    kept += 1;
-                }
-            }
-            found.truncate(kept);
-        } else {
-            let mut seen: HashSet<(IocType, String)> = HashSet::new();
-            found.retain(|f| seen.insert((f.ioc_type.clone(), f.value.clone())));
-        }
-        found
+        found.dedup();
+        found.iter()
     }
 
-    fn find_into(&self, text: &str, scratch: &mut scan::Scratch, found: &mut Vec<Found>) {
+    fn find_into(&self, text: &str, scratch: &mut scan::Scratch, found: &mut Finds) {
         scan::scan(text, self.wanted, scratch, found);
         for (ioc_type, regex) in &self.custom {
             for m in regex.find_iter(text) {
-                found.push(Found {
-                    ioc_type: ioc_type.clone(),
-                    span: m.range(),
-                    value: m.as_str().to_string(),
-                    defanged: false,
-                });
+                found.push(ioc_type.clone(), m.range(), false, m.as_str());
             }
         }
-        found.sort_by(|a, b| {
-            a.span
-                .start
-                .cmp(&b.span.start)
-                .then(a.ioc_type.cmp(&b.ioc_type))
-        });
+        found.sort();
     }
 
     /// Indicators in `text` grouped by type (only types with matches appear).
     pub fn extract(&self, text: &str) -> BTreeMap<IocType, BTreeSet<String>> {
-        let mut found = Vec::new();
+        let mut found = Finds::default();
         self.find_into(text, &mut scan::Scratch::default(), &mut found);
         let mut map: BTreeMap<IocType, BTreeSet<String>> = BTreeMap::new();
-        for f in found {
-            map.entry(f.ioc_type).or_default().insert(f.value);
+        for f in found.iter() {
+            map.entry(f.ioc_type.clone())
+                .or_default()
+                .insert(f.value.to_string());
         }
         map
     }
@@ -245,8 +231,8 @@ impl IocExtractor {
         for (row, cell) in cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             for ioc in self.find_in(cell, &mut scratch) {
-                types.push_with(|t| t.push_str(self.type_name(&ioc.ioc_type)));
-                values.push_with(|t| t.push_str(&ioc.value));
+                types.push_with(|t| t.push_str(self.type_name(ioc.ioc_type)));
+                values.push_with(|t| t.push_str(ioc.value));
                 originals.push_with(|t| t.push_str(ioc.matched(cell)));
                 rows.push((first_row + row) as u64);
             }
@@ -282,7 +268,7 @@ impl IocExtractor {
                 None => vec![name.parse()?],
             },
         };
-        let mut found = Vec::new();
+        let mut found = Finds::default();
         let one = IocExtractor {
             wanted: self.wanted,
             custom: self.custom.clone(),
@@ -291,7 +277,7 @@ impl IocExtractor {
         one.find_into(value, &mut scan::Scratch::default(), &mut found);
         Ok(found
             .iter()
-            .any(|f| f.span == (0..value.len()) && types.contains(&f.ioc_type)))
+            .any(|f| f.span == (0..value.len()) && types.contains(f.ioc_type)))
     }
 }
 

@@ -5,10 +5,9 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
+use super::anchors::{Anchor, Anchors, Positions};
+use super::finds::Finds;
 use super::types::IocType;
-
-/// A raw match before de-duplication: the public [`Ioc`] itself.
-pub(crate) type Found = super::Ioc;
 
 const fn label_table() -> [bool; 256] {
     let mut t = [false; 256];
@@ -53,15 +52,17 @@ fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// Lower-cases `s[range]` into `buf`, turning defanged dots into '.'.
-fn refang_dotted(s: &[u8], range: Range<usize>, buf: &mut String) {
-    buf.clear();
-    let part = &s[range.clone()];
-    if part.is_ascii() && !part.iter().any(|b| matches!(b, b'[' | b'(' | b'{')) {
-        // The common case: label characters and dots, copied and lower-cased in one go.
-        buf.extend(part.iter().map(|&b| char::from(b.to_ascii_lowercase())));
+/// Appends `text[range]` lower-cased to `buf`, turning defanged dots into '.'.
+/// `defanged` says whether the range may hold any: the scanners know it from their
+/// walk, and without them the range is copied in one go.
+fn push_refanged(text: &str, range: Range<usize>, defanged: bool, buf: &mut String) {
+    if !defanged {
+        let at = buf.len();
+        buf.push_str(&text[range]);
+        buf[at..].make_ascii_lowercase();
         return;
     }
+    let s = text.as_bytes();
     let mut i = range.start;
     while i < range.end {
         if let Some((len, _)) = dot_at(s, i) {
@@ -90,24 +91,34 @@ fn hash_type(len: usize) -> Option<IocType> {
 /// Syntax of a domain name (already lower-cased, '.'-separated): label lengths and
 /// characters, an alphabetic or punycode top-level label, total length.
 pub(crate) fn domain_syntax_ok(domain: &str) -> bool {
-    if domain.len() > 253 || domain.is_empty() {
+    let b = domain.as_bytes();
+    if b.len() > 253 || b.is_empty() {
         return false;
     }
     let mut labels = 0;
-    for label in domain.split('.') {
+    let mut label_start = 0;
+    for end in b
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b'.')
+        .map(|(i, _)| i)
+        .chain([b.len()])
+    {
+        let label = &b[label_start..end];
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+            || !label.iter().all(|&c| is_label(c))
+        {
+            return false;
+        }
         labels += 1;
-        let b = label.as_bytes();
-        if b.is_empty() || b.len() > 63 || b[0] == b'-' || b[b.len() - 1] == b'-' {
-            return false;
-        }
-        if !b.iter().all(|&c| is_label(c)) {
-            return false;
-        }
+        label_start = end + 1;
     }
-    let tld = domain.rsplit('.').next().unwrap_or("");
+    let tld = &b[b.iter().rposition(|&c| c == b'.').map_or(0, |p| p + 1)..];
     labels >= 2
-        && (tld.starts_with("xn--")
-            || (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())))
+        && (tld.starts_with(b"xn--") || (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)))
 }
 
 /// A registrable domain: valid syntax and a suffix known to the public suffix list.
@@ -148,112 +159,7 @@ pub(crate) struct Scratch {
     buf: String,
 }
 
-/// Positions of the bytes the scanners are anchored on, found once per line and shared.
-#[derive(Debug, Default)]
-pub(crate) struct Anchors {
-    dots: Vec<usize>,
-    colons: Vec<usize>,
-    ats: Vec<usize>,
-    slashes: Vec<usize>,
-    backslashes: Vec<usize>,
-    brackets: Vec<usize>,
-}
-
-/// The bytes the scanners are anchored on; `Anchors::push` says which list each goes to.
-const ANCHOR_BYTES: [u8; 8] = *b".:@/\\[({";
-
-const fn anchor_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut k = 0;
-    while k < ANCHOR_BYTES.len() {
-        t[ANCHOR_BYTES[k] as usize] = true;
-        k += 1;
-    }
-    t
-}
-static ANCHOR: [bool; 256] = anchor_table();
-
-impl Anchors {
-    /// Every anchor byte of `s`, in order, into its list.
-    fn fill(&mut self, s: &[u8]) {
-        for list in [
-            &mut self.dots,
-            &mut self.colons,
-            &mut self.ats,
-            &mut self.slashes,
-            &mut self.backslashes,
-            &mut self.brackets,
-        ] {
-            list.clear();
-        }
-        #[cfg(target_arch = "x86_64")]
-        let done = self.fill_blocks(s);
-        #[cfg(not(target_arch = "x86_64"))]
-        let done = 0;
-        for (at, &b) in s.iter().enumerate().skip(done) {
-            if ANCHOR[b as usize] {
-                self.push(b, at);
-            }
-        }
-    }
-
-    /// The anchors of `s`'s whole 16-byte blocks; returns how many bytes it read.
-    /// Anchors are a few bytes in a hundred, so most blocks hold none and cost a
-    /// handful of instructions.
-    #[cfg(target_arch = "x86_64")]
-    fn fill_blocks(&mut self, s: &[u8]) -> usize {
-        let mut i = 0;
-        while let Some(block) = s.get(i..i + 16) {
-            let mut mask = simd::anchor_mask(block.try_into().expect("16 bytes"));
-            while mask != 0 {
-                let at = i + mask.trailing_zeros() as usize;
-                self.push(s[at], at);
-                mask &= mask - 1;
-            }
-            i += 16;
-        }
-        i
-    }
-
-    #[inline]
-    fn push(&mut self, b: u8, at: usize) {
-        match b {
-            b'.' => self.dots.push(at),
-            b':' => self.colons.push(at),
-            b'@' => self.ats.push(at),
-            b'/' => self.slashes.push(at),
-            b'\\' => self.backslashes.push(at),
-            _ => self.brackets.push(at),
-        }
-    }
-}
-
-/// The anchor bytes of a 16-byte block, found with SSE2 (part of every x86-64 CPU).
-#[cfg(target_arch = "x86_64")]
-mod simd {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_setzero_si128,
-    };
-
-    use super::ANCHOR_BYTES;
-
-    /// Bit k is set when `block[k]` is one of [`ANCHOR_BYTES`].
-    #[inline]
-    pub(super) fn anchor_mask(block: &[u8; 16]) -> u32 {
-        // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes
-        // of `block` (unaligned loads are allowed).
-        unsafe {
-            let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-            let any = ANCHOR_BYTES.iter().fold(_mm_setzero_si128(), |any, &b| {
-                _mm_or_si128(any, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)))
-            });
-            _mm_movemask_epi8(any) as u32
-        }
-    }
-}
-
-pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut Vec<Found>) {
+pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut Finds) {
     let s = text.as_bytes();
     let Scratch {
         anchors,
@@ -272,7 +178,15 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
             | IocType::Ipv4.bit())
         != 0;
     if need_urls || wanted.has(&IocType::Email) {
-        scan_urls(text, wanted, &anchors.slashes, urls, authorities, out);
+        scan_urls(
+            text,
+            wanted,
+            anchors.positions(Anchor::Slash),
+            urls,
+            authorities,
+            buf,
+            out,
+        );
     }
     if wanted.0
         & (IocType::Ipv4.bit()
@@ -282,19 +196,25 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
             | IocType::Sha256Hash.bit())
         != 0
     {
-        scan_dotted(s, wanted, anchors, labels, buf, out);
+        scan_dotted(text, wanted, anchors, labels, out);
     }
     if wanted.has(&IocType::Email) {
-        scan_emails(s, &anchors.ats, &anchors.brackets, authorities, out);
+        scan_emails(
+            text,
+            anchors.positions(Anchor::At),
+            anchors.positions(Anchor::Open),
+            authorities,
+            out,
+        );
     }
     if wanted.has(&IocType::Ipv6) {
-        scan_ipv6(s, &anchors.colons, out);
+        scan_ipv6(s, anchors.positions(Anchor::Colon), out);
     }
     if wanted.has(&IocType::WindowsPath) {
-        scan_windows_paths(s, &anchors.backslashes, out);
+        scan_windows_paths(s, anchors.positions(Anchor::Backslash), out);
     }
     if wanted.has(&IocType::LinuxPath) {
-        scan_linux_paths(s, &anchors.slashes, urls, out);
+        scan_linux_paths(s, anchors.positions(Anchor::Slash), urls, out);
     }
 }
 
@@ -313,52 +233,78 @@ fn dot_ending_at(s: &[u8], i: usize) -> Option<usize> {
 
 const HASH_BITS: u16 = 1 << 5 | 1 << 6 | 1 << 7;
 
-/// Hashes: whole words of 32, 40 or 64 hex digits. Probing the byte where a 32-byte
-/// word would have to reach lets the scan skip ahead 32 bytes at a time through prose.
-fn scan_hashes(s: &[u8], wanted: Wanted, out: &mut Vec<Found>) {
+/// Hashes: whole words of 32, 40 or 64 hex digits. Such a word holds at least one
+/// 16-byte block (counted from the start of the text) that is all hex digits, and
+/// prose has almost none, so only those blocks lead to looking at a word.
+fn scan_hashes(s: &[u8], wanted: Wanted, out: &mut Finds) {
     let n = s.len();
     let mut i = 0;
-    while i + 32 <= n {
-        let probe = i + 31;
-        if !is_label(s[probe]) {
-            i = probe + 1;
+    while let Some(block) = s.get(i..i + 16) {
+        if !all_hex(block.try_into().expect("16 bytes")) {
+            i += 16;
             continue;
         }
-        // s[i - 1] is never a label byte here, so the word starts at or after i.
-        let mut start = probe;
-        while start > i && is_label(s[start - 1]) {
+        // The word holding the block; the previous word ended before `i`.
+        let mut start = i;
+        while start > 0 && is_label(s[start - 1]) {
             start -= 1;
         }
-        let mut end = probe + 1;
+        let mut end = i + 16;
         while end < n && is_label(s[end]) {
             end += 1;
         }
-        i = end + 1;
+        // Any later hash word holds a whole block after this word's end.
+        i = (end + 1).next_multiple_of(16);
         let glued = (start > 0 && s[start - 1] >= 0x80) || (end < n && s[end] >= 0x80);
         let Some(t) = hash_type(end - start) else {
             continue;
         };
-        if !glued && wanted.has(&t) && is_hex_str(&s[start..end]) {
-            out.push(Found {
-                ioc_type: t,
-                span: start..end,
-                value: String::from_utf8_lossy(&s[start..end]).to_ascii_lowercase(),
-                defanged: false,
-            });
+        let word = &s[start..end];
+        if !glued && wanted.has(&t) && is_hex_str(word) {
+            let word = std::str::from_utf8(word).expect("hex digits are ASCII");
+            out.push_lower(t, start..end, word);
         }
     }
+}
+
+/// Whether all 16 bytes are hex digits, with SSE2 (part of every x86-64 CPU).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn all_hex(block: &[u8; 16]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_sub_epi8,
+    };
+    // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes of
+    // `block` (unaligned loads are allowed).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        // `x - low <= span` as unsigned bytes: min(d, span) == d.
+        let within = |x: __m128i, low: u8, span: u8| {
+            let d = _mm_sub_epi8(x, _mm_set1_epi8(low as i8));
+            _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(span as i8)), d)
+        };
+        let digit = within(v, b'0', 9);
+        let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 5);
+        _mm_movemask_epi8(_mm_or_si128(digit, letter)) == 0xffff
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn all_hex(block: &[u8; 16]) -> bool {
+    is_hex_str(block)
 }
 
 /// Dotted runs (`label(.label)+`, defanged dots allowed) become IPv4 addresses or
 /// domains. Every run holds a '.' or a bracketed `dot`, so only those bytes are visited.
 fn scan_dotted(
-    s: &[u8],
+    text: &str,
     wanted: Wanted,
     anchors: &Anchors,
     labels: &mut Vec<Range<usize>>,
-    buf: &mut String,
-    out: &mut Vec<Found>,
+    out: &mut Finds,
 ) {
+    let s = text.as_bytes();
     if wanted.0 & HASH_BITS != 0 {
         scan_hashes(s, wanted, out);
     }
@@ -368,11 +314,9 @@ fn scan_dotted(
     let n = s.len();
     // Plain and bracketed dots; `[dot]`-style separators are found from their bracket
     // (a run holding both kinds may be reported twice; callers de-duplicate).
-    let dots = anchors.dots.iter().copied();
+    let dots = anchors.positions(Anchor::Dot);
     let worded = anchors
-        .brackets
-        .iter()
-        .copied()
+        .positions(Anchor::Open)
         .filter(|&i| dot_at(s, i).is_some_and(|(l, _)| l == 5));
     let mut next_free = 0;
     let mut last_dot = true;
@@ -432,12 +376,8 @@ fn scan_dotted(
         }
         if ipv4_from_labels(s, labels) {
             if wanted.has(&IocType::Ipv4) {
-                refang_dotted(s, start..j, buf);
-                out.push(Found {
-                    ioc_type: IocType::Ipv4,
-                    span: start..j,
-                    value: buf.clone(),
-                    defanged,
+                out.push_with(IocType::Ipv4, start..j, defanged, |v| {
+                    push_refanged(text, start..j, defanged, v);
                 });
             }
             continue;
@@ -491,15 +431,11 @@ fn scan_dotted(
         if !labels_ok || j - dstart > 253 {
             continue;
         }
-        refang_dotted(s, dstart..j, buf);
-        if psl::domain(buf.as_bytes()).is_some_and(|d| d.suffix().is_known()) {
-            out.push(Found {
-                ioc_type: IocType::Dns,
-                span: dstart..j,
-                value: buf.clone(),
-                defanged,
-            });
-        }
+        out.push_if(IocType::Dns, dstart..j, defanged, |v| {
+            let at = v.len();
+            push_refanged(text, dstart..j, defanged, v);
+            psl::domain(&v.as_bytes()[at..]).is_some_and(|d| d.suffix().is_known())
+        });
     }
 }
 
@@ -510,34 +446,31 @@ fn is_local_part(b: u8) -> bool {
 
 /// E-mail addresses; an '@' inside a URL's authority is userinfo, not an address.
 fn scan_emails(
-    s: &[u8],
-    at_signs: &[usize],
-    brackets: &[usize],
+    text: &str,
+    at_signs: Positions<'_>,
+    brackets: Positions<'_>,
     authorities: &[Range<usize>],
-    out: &mut Vec<Found>,
+    out: &mut Finds,
 ) {
+    let s = text.as_bytes();
     // '@', or a defanged `[at]`, `(at)`, `{at}`, `[@]` (any case), found in one pass.
-    let ats = at_signs
-        .iter()
-        .map(|&i| (i, 1))
-        .chain(brackets.iter().filter_map(|&i| {
-            let close = match s[i] {
-                b'[' => b']',
-                b'(' => b')',
-                _ => b'}',
-            };
-            if s.get(i + 1) == Some(&b'@') && s.get(i + 2) == Some(&close) && s[i] == b'[' {
-                Some((i, 3))
-            } else if s.len() >= i + 4
-                && s[i + 1..i + 3].eq_ignore_ascii_case(b"at")
-                && s[i + 3] == close
-            {
-                Some((i, 4))
-            } else {
-                None
-            }
-        }));
-    let mut buf = String::new();
+    let ats = at_signs.map(|i| (i, 1)).chain(brackets.filter_map(|i| {
+        let close = match s[i] {
+            b'[' => b']',
+            b'(' => b')',
+            _ => b'}',
+        };
+        if s.get(i + 1) == Some(&b'@') && s.get(i + 2) == Some(&close) && s[i] == b'[' {
+            Some((i, 3))
+        } else if s.len() >= i + 4
+            && s[i + 1..i + 3].eq_ignore_ascii_case(b"at")
+            && s[i + 3] == close
+        {
+            Some((i, 4))
+        } else {
+            None
+        }
+    }));
     for (at, at_len) in ats {
         if authorities.iter().any(|a| a.contains(&at)) {
             continue;
@@ -554,32 +487,29 @@ fn scan_emails(
         }
         let dstart = at + at_len;
         let mut j = dstart;
-        let mut defanged = at_len > 1;
+        let mut domain_defanged = false;
         loop {
             while j < s.len() && is_label(s[j]) {
                 j += 1;
             }
             match dot_at(s, j) {
                 Some((len, fanged)) if j + len < s.len() && is_label(s[j + len]) => {
-                    defanged |= fanged;
+                    domain_defanged |= fanged;
                     j += len;
                 }
                 _ => break,
             }
         }
+        let defanged = at_len > 1 || domain_defanged;
         if j == dstart || (j < s.len() && s[j] >= 0x80) {
             continue;
         }
-        refang_dotted(s, dstart..j, &mut buf);
-        if !is_public_domain(&buf) {
-            continue;
-        }
-        let local = String::from_utf8_lossy(&s[l..at]);
-        out.push(Found {
-            ioc_type: IocType::Email,
-            span: l..j,
-            value: format!("{local}@{buf}"),
-            defanged,
+        out.push_if(IocType::Email, l..j, defanged, |v| {
+            v.push_str(&text[l..at]);
+            v.push('@');
+            let domain = v.len();
+            push_refanged(text, dstart..j, domain_defanged, v);
+            is_public_domain(&v[domain..])
         });
     }
 }
@@ -620,10 +550,11 @@ fn ends_url(b: u8) -> bool {
 fn scan_urls(
     text: &str,
     wanted: Wanted,
-    slash_positions: &[usize],
+    slash_positions: Positions<'_>,
     urls: &mut Vec<Range<usize>>,
     authorities: &mut Vec<Range<usize>>,
-    out: &mut Vec<Found>,
+    buf: &mut String,
+    out: &mut Finds,
 ) {
     let s = text.as_bytes();
     let mut next_free = 0;
@@ -631,9 +562,10 @@ fn scan_urls(
     // keeps a line of many "//" linear.
     let mut run = 0..0;
     let double = slash_positions
-        .windows(2)
-        .filter(|w| w[1] == w[0] + 1)
-        .map(|w| w[0]);
+        .clone()
+        .zip(slash_positions.skip(1))
+        .filter(|&(first, second)| second == first + 1)
+        .map(|(first, _)| first);
     for slashes in double {
         if slashes < next_free {
             continue;
@@ -688,7 +620,7 @@ fn scan_urls(
             }
             end -= 1;
         }
-        let Some(authority) = parse_authority(s, rest_start, end, scheme) else {
+        let Some(authority) = parse_authority(text, rest_start, end, scheme, buf) else {
             continue;
         };
         defanged |= authority.defanged;
@@ -698,66 +630,68 @@ fn scan_urls(
         if !wanted.has(&IocType::Url) {
             continue;
         }
-        let mut value = String::with_capacity(end - scheme_start);
-        value.push_str(scheme);
-        value.push_str("://");
-        value.push_str(&refang_host_part(&text[rest_start..authority.host_end]));
-        value.push_str(&text[authority.host_end..end]);
+        let value = out.push_with(IocType::Url, scheme_start..end, defanged, |v| {
+            v.push_str(scheme);
+            v.push_str("://");
+            push_refanged_host(v, &text[rest_start..authority.host_end]);
+            v.push_str(&text[authority.host_end..end]);
+        });
         // A URL-encoded URL inside this one (redirectors, safelinks) is reported too.
         let nested = if value.contains('%') {
             percent_decode(&value[scheme.len() + 3..])
         } else {
             None
         };
-        out.push(Found {
-            ioc_type: IocType::Url,
-            span: scheme_start..end,
-            value,
-            defanged,
-        });
         if let Some(decoded) = nested {
-            let mut inner = Vec::new();
+            let mut inner = Finds::default();
             let (mut inner_urls, mut inner_authorities) = (Vec::new(), Vec::new());
             let mut inner_anchors = Anchors::default();
             inner_anchors.fill(decoded.as_bytes());
             scan_urls(
                 &decoded,
                 Wanted(IocType::Url.bit()),
-                &inner_anchors.slashes,
+                inner_anchors.positions(Anchor::Slash),
                 &mut inner_urls,
                 &mut inner_authorities,
+                buf,
                 &mut inner,
             );
-            let mut dotted = Vec::new();
-            let (mut labels, mut buf) = (Vec::new(), String::new());
-            for f in &inner {
+            let mut dotted = Finds::default();
+            let mut labels = Vec::new();
+            for f in inner.items() {
                 let host_only = Wanted(wanted.0 & IocType::Dns.bit());
-                inner_anchors.fill(f.value.as_bytes());
-                scan_dotted(
-                    f.value.as_bytes(),
-                    host_only,
-                    &inner_anchors,
-                    &mut labels,
-                    &mut buf,
-                    &mut dotted,
-                );
+                let url = inner.value(f);
+                inner_anchors.fill(url.as_bytes());
+                scan_dotted(url, host_only, &inner_anchors, &mut labels, &mut dotted);
             }
-            for mut f in inner.into_iter().chain(dotted) {
-                f.span = scheme_start..end;
-                out.push(f);
-            }
+            let span = scheme_start..end;
+            out.append_at(&inner, &span);
+            out.append_at(&dotted, &span);
         }
     }
 }
 
-fn refang_host_part(part: &str) -> String {
-    if !part.contains(['[', '(', '{']) {
-        return part.to_string();
+/// Appends a URL's host part with its defanged dots (`[.]`, `(.)`, `{.}`, `[dot]`) made '.'.
+fn push_refanged_host(out: &mut String, part: &str) {
+    let mut rest = part;
+    while let Some(open) = rest.bytes().position(|b| matches!(b, b'[' | b'(' | b'{')) {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        match ["[.]", "(.)", "{.}", "[dot]"]
+            .into_iter()
+            .find(|dot| tail.starts_with(dot))
+        {
+            Some(dot) => {
+                out.push('.');
+                rest = &tail[dot.len()..];
+            }
+            None => {
+                out.push_str(&tail[..1]);
+                rest = &tail[1..];
+            }
+        }
     }
-    part.replace("[.]", ".")
-        .replace("(.)", ".")
-        .replace("{.}", ".")
-        .replace("[dot]", ".")
+    out.push_str(rest);
 }
 
 struct Authority {
@@ -766,7 +700,14 @@ struct Authority {
 }
 
 /// Checks `[userinfo@]host[:port]` at the start of a URL body and says where the host part ends.
-fn parse_authority(s: &[u8], start: usize, end: usize, scheme: &str) -> Option<Authority> {
+fn parse_authority(
+    text: &str,
+    start: usize,
+    end: usize,
+    scheme: &str,
+    buf: &mut String,
+) -> Option<Authority> {
+    let s = text.as_bytes();
     let auth_end = s[start..end]
         .iter()
         .position(|&b| matches!(b, b'/' | b'?' | b'#'))
@@ -801,8 +742,10 @@ fn parse_authority(s: &[u8], start: usize, end: usize, scheme: &str) -> Option<A
             return None;
         }
     }
-    let mut buf = String::new();
-    refang_dotted(host, 0..host.len(), &mut buf);
+    let host_at = start + host_start;
+    let bracketed = host.iter().any(|b| matches!(b, b'[' | b'(' | b'{'));
+    buf.clear();
+    push_refanged(text, host_at..host_at + host.len(), bracketed, buf);
     let defanged = buf.len() != host.len();
     let valid = host.first() == Some(&b'[')
         || buf.parse::<Ipv4Addr>().is_ok()
@@ -811,7 +754,7 @@ fn parse_authority(s: &[u8], start: usize, end: usize, scheme: &str) -> Option<A
                 .split('.')
                 .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(is_label)));
     valid.then_some(Authority {
-        host_end: start + host_start + host.len(),
+        host_end: host_at + host.len(),
         defanged,
     })
 }
@@ -846,9 +789,9 @@ fn is_v6_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
-fn scan_ipv6(s: &[u8], colons: &[usize], out: &mut Vec<Found>) {
+fn scan_ipv6(s: &[u8], colons: Positions<'_>, out: &mut Finds) {
     let mut next_free = 0;
-    for &colon in colons {
+    for colon in colons {
         if colon < next_free {
             continue;
         }
@@ -892,12 +835,7 @@ fn scan_ipv6(s: &[u8], colons: &[usize], out: &mut Vec<Found>) {
         }
         // Hex dumps and MAC-like runs parse as IPv6 too; real addresses have a group of
         // three or more digits, or are the `::x` shorthand (checked as `wide` above).
-        out.push(Found {
-            ioc_type: IocType::Ipv6,
-            span: l..end,
-            value: candidate.to_ascii_lowercase(),
-            defanged: false,
-        });
+        out.push_lower(IocType::Ipv6, l..end, candidate);
     }
 }
 
@@ -934,9 +872,9 @@ fn starts_new_path(segment: &[u8]) -> bool {
         || (tail.len() == 2 && tail[0].is_ascii_alphabetic() && tail[1] == b':')
 }
 
-fn scan_windows_paths(s: &[u8], backslashes: &[usize], out: &mut Vec<Found>) {
+fn scan_windows_paths(s: &[u8], backslashes: Positions<'_>, out: &mut Finds) {
     let mut next_free = 0;
-    for &bs in backslashes {
+    for bs in backslashes {
         if bs < next_free {
             continue;
         }
@@ -1006,12 +944,8 @@ fn scan_windows_paths(s: &[u8], backslashes: &[usize], out: &mut Vec<Found>) {
         if end <= bs + 1 || (end == seg_start && s[end - 1] == b'\\' && end - root_start <= 4) {
             continue;
         }
-        out.push(Found {
-            ioc_type: IocType::WindowsPath,
-            span: root_start..end,
-            value: String::from_utf8_lossy(&s[root_start..end]).into_owned(),
-            defanged: false,
-        });
+        let path = String::from_utf8_lossy(&s[root_start..end]);
+        out.push(IocType::WindowsPath, root_start..end, false, &path);
     }
 }
 
@@ -1046,10 +980,10 @@ const TOP_DIRS: &[&[u8]] = &[
     b"root", b"run", b"sbin", b"srv", b"sys", b"tmp", b"usr", b"var",
 ];
 
-fn scan_linux_paths(s: &[u8], slashes: &[usize], urls: &[Range<usize>], out: &mut Vec<Found>) {
+fn scan_linux_paths(s: &[u8], slashes: Positions<'_>, urls: &[Range<usize>], out: &mut Finds) {
     let mut next_free = 0;
     let mut url_idx = 0;
-    for &slash in slashes {
+    for slash in slashes {
         if slash < next_free {
             continue;
         }
@@ -1105,12 +1039,8 @@ fn scan_linux_paths(s: &[u8], slashes: &[usize], urls: &[Range<usize>], out: &mu
         if !ok || end <= slash + 1 {
             continue;
         }
-        out.push(Found {
-            ioc_type: IocType::LinuxPath,
-            span: start..end,
-            value: String::from_utf8_lossy(&s[start..end]).into_owned(),
-            defanged: false,
-        });
+        let path = String::from_utf8_lossy(&s[start..end]);
+        out.push(IocType::LinuxPath, start..end, false, &path);
     }
 }
 
@@ -1118,58 +1048,39 @@ fn scan_linux_paths(s: &[u8], slashes: &[usize], urls: &[Range<usize>], out: &mu
 mod tests {
     use super::*;
 
-    /// The anchors of `s` as a plain loop over its bytes finds them.
-    fn anchors_by_hand(s: &[u8]) -> [Vec<usize>; 6] {
-        let mut lists: [Vec<usize>; 6] = Default::default();
-        for (i, &b) in s.iter().enumerate() {
-            let list = match b {
-                b'.' => 0,
-                b':' => 1,
-                b'@' => 2,
-                b'/' => 3,
-                b'\\' => 4,
-                b'[' | b'(' | b'{' => 5,
-                _ => continue,
-            };
-            lists[list].push(i);
+    #[test]
+    fn all_hex_agrees_with_a_byte_by_byte_check_for_every_byte_in_every_place() {
+        for b in 0..=255u8 {
+            for at in 0..16 {
+                let mut block = *b"0123456789abcDEF";
+                block[at] = b;
+                assert_eq!(all_hex(&block), is_hex_str(&block), "byte {b:#x} at {at}");
+            }
         }
-        lists
     }
 
     #[test]
-    fn anchors_are_found_in_every_position_of_every_block_and_tail() {
-        // Every byte value, at every offset of texts of 0 to 70 bytes: blocks of
-        // sixteen, tails, and anchors at both ends of a block.
-        let mut anchors = Anchors::default();
-        let mut state = 0x2545_f491_u32;
-        for len in 0..70usize {
-            for round in 0..40 {
-                let text: Vec<u8> = (0..len)
-                    .map(|k| {
-                        state ^= state << 13;
-                        state ^= state >> 17;
-                        state ^= state << 5;
-                        match round % 3 {
-                            0 => (state % 256) as u8,
-                            1 => b"./:@\\[({a]"[(state % 10) as usize],
-                            _ => ((k * 7 + round) % 256) as u8,
-                        }
-                    })
-                    .collect();
-                anchors.fill(&text);
-                let found = [
-                    &anchors.dots,
-                    &anchors.colons,
-                    &anchors.ats,
-                    &anchors.slashes,
-                    &anchors.backslashes,
-                    &anchors.brackets,
-                ];
-                let expected = anchors_by_hand(&text);
-                for (got, want) in found.iter().zip(&expected) {
-                    assert_eq!(*got, want, "text {text:?}");
-                }
-            }
+    fn hash_words_are_found_wherever_they_fall_against_the_blocks() {
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let sha1 = "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709";
+        for pad in 0..40 {
+            let text = format!(
+                "{}{md5} x-{md5} {sha1},{md5}a",
+                "z ".repeat(pad / 2) + &" ".repeat(pad % 2)
+            );
+            let mut out = Finds::default();
+            scan_hashes(text.as_bytes(), Wanted(HASH_BITS), &mut out);
+            let found: Vec<(IocType, &str)> =
+                out.iter().map(|f| (f.ioc_type.clone(), f.value)).collect();
+            // `x-<md5>` and `<md5>a` are longer words, not hashes.
+            assert_eq!(
+                found,
+                [
+                    (IocType::Md5Hash, md5),
+                    (IocType::Sha1Hash, &*sha1.to_ascii_lowercase())
+                ],
+                "text {text:?}"
+            );
         }
     }
 }

@@ -132,4 +132,14 @@ impl Ioc {
     pub fn matched<'a>(&self, input: &'a str) -> &'a str {
         input.get(self.span.clone()).unwrap_or("")
     }
+
+    /// A borrowed view, as [`IocExtractor::find_in`](super::IocExtractor::find_in) gives.
+    pub fn to_ref(&self) -> super::IocRef<'_> {
+        super::IocRef {
+            ioc_type: &self.ioc_type,
+            value: &self.value,
+            span: self.span.clone(),
+            defanged: self.defanged,
+        }
+    }
 }
