@@ -104,6 +104,19 @@ impl ViewColumn {
         push_view(&mut self.views, &mut self.validity, None);
     }
 
+    /// Appends `value`; one of at most 12 bytes lives in its view and touches no text.
+    pub(crate) fn push_str(&mut self, value: &str) {
+        if value.len() <= View::MAX_INLINE_SIZE as usize {
+            push_view(
+                &mut self.views,
+                &mut self.validity,
+                Some(View::new_inline(value.as_bytes())),
+            );
+        } else {
+            self.push_with(|text| text.push_str(value));
+        }
+    }
+
     /// Appends the value `write` appends to the (otherwise untouched) text.
     pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut String)) {
         let start = self.text.len();
@@ -321,6 +334,8 @@ mod tests {
         column.push_joined(Some(2), '/', "child");
         column.push_joined(Some(0), '/', "kid");
         column.push_joined(None, '/', "root");
+        column.push_str("twelve bytes");
+        column.push_str("thirteen byte");
         let column = column.finish("c");
         assert_eq!(
             values(&column),
@@ -331,13 +346,15 @@ mod tests {
                 Some("a value longer than twelve bytes/child"),
                 Some("short/kid"),
                 Some("root"),
+                Some("twelve bytes"),
+                Some("thirteen byte"),
             ]
         );
         // Short values left no bytes in the buffer.
         let bytes: usize = column.downcast_iter().map(|a| a.total_buffer_len()).sum();
         assert_eq!(
             bytes,
-            "a value longer than twelve bytes".len() * 2 + "/child".len()
+            "a value longer than twelve bytes".len() * 2 + "/child".len() + "thirteen byte".len()
         );
     }
 

@@ -231,9 +231,9 @@ impl IocExtractor {
         for (row, cell) in cells.iter().enumerate() {
             let Some(cell) = cell else { continue };
             for ioc in self.find_in(cell, &mut scratch) {
-                types.push_with(|t| t.push_str(self.type_name(ioc.ioc_type)));
-                values.push_with(|t| t.push_str(ioc.value));
-                originals.push_with(|t| t.push_str(ioc.matched(cell)));
+                types.push_str(self.type_name(ioc.ioc_type));
+                values.push_str(ioc.value);
+                originals.push_str(ioc.matched(cell));
                 rows.push((first_row + row) as u64);
             }
         }

@@ -789,10 +789,26 @@ fn is_v6_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
-fn scan_ipv6(s: &[u8], colons: Positions<'_>, out: &mut Finds) {
+fn scan_ipv6(s: &[u8], mut colons: Positions<'_>, out: &mut Finds) {
     let mut next_free = 0;
-    for colon in colons {
+    while let Some(colon) = colons.next() {
         if colon < next_free {
+            continue;
+        }
+        // An address has a "::" or six colons or more, none more than five bytes
+        // (four hex digits) after the one before: clock times and `key: value` text
+        // are passed over without walking their bytes.
+        let (mut count, mut last, mut double) = (1, colon, false);
+        for next in colons.clone() {
+            if next - last > 5 || count >= 6 || double {
+                break;
+            }
+            double |= next == last + 1;
+            count += 1;
+            last = next;
+        }
+        if count < 6 && !double {
+            next_free = last + 1;
             continue;
         }
         let mut l = colon;
