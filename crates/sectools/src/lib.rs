@@ -53,6 +53,7 @@ pub mod anomalous_sequence;
 mod auditd;
 mod b64;
 mod cmd_line;
+mod digits;
 pub mod enrich;
 mod error;
 pub mod eventcluster;

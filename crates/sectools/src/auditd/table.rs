@@ -19,6 +19,7 @@ use polars_buffer::Buffer;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::SectoolsError;
+use crate::digits::push_digits;
 use crate::short_eq::short_eq;
 
 /// Fields holding numeric ids; `4294967295` (unsigned -1) means "unset" and becomes -1.
@@ -388,14 +389,19 @@ impl<'a> EventTable<'a> {
         self.end_event();
         self.rows += 1;
         self.times.push(millis);
-        self.scratch.clear();
-        let _ = write!(
-            self.scratch,
-            "{}.{:03}:{serial}",
-            millis.div_euclid(1000),
-            millis.rem_euclid(1000)
-        );
-        self.audit_ids.push_value(&self.scratch);
+        // `seconds.millis:serial`, as the audit line's header wrote it.
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let seconds = millis.div_euclid(1000);
+        if seconds < 0 {
+            scratch.push('-');
+        }
+        push_digits(scratch, seconds.unsigned_abs(), 1);
+        scratch.push('.');
+        push_digits(scratch, millis.rem_euclid(1000).unsigned_abs(), 3);
+        scratch.push(':');
+        push_digits(scratch, serial, 1);
+        self.audit_ids.push_value(scratch);
     }
 
     /// A metadata value of the current event (an input column carried over).

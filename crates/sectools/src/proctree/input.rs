@@ -188,19 +188,6 @@ impl KeyTimes {
     }
 }
 
-/// `value` zero-padded to `width` digits (wider values are written whole).
-pub(crate) fn push_digits(out: &mut String, value: i64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut v = value.unsigned_abs();
-    let mut len = 0;
-    while v > 0 || len < width {
-        buf[19 - len] = b'0' + (v % 10) as u8;
-        v /= 10;
-        len += 1;
-    }
-    out.push_str(std::str::from_utf8(&buf[20 - len..]).unwrap_or_default());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,9 +251,5 @@ mod tests {
         let late = parse_time("2021-06-23 23:59:59.99999").unwrap();
         assert_eq!(key_time(late), "2021-06-23 23:59:59.999990");
         assert_eq!(key_time(late + 6_000), "2021-06-24 00:00:00.000000");
-        let mut s = String::new();
-        push_digits(&mut s, 123_456, 5);
-        push_digits(&mut s, 7, 3);
-        assert_eq!(s, "123456007");
     }
 }

@@ -14,9 +14,10 @@ use polars::prelude::*;
 use hashbrown::hash_table::{self, HashTable};
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use super::input::{KeyTimes, push_digits};
+use super::input::KeyTimes;
 use super::schema::ProcSchema;
 use crate::SectoolsError;
+use crate::digits::push_digits;
 use crate::frame::{ShortStrings, ViewColumn};
 use crate::short_eq::short_eq;
 
@@ -926,7 +927,7 @@ fn tree_columns(
     drop(path_len);
     for (at, l) in links.iter().enumerate() {
         buf.clear();
-        push_digits(&mut buf, i64::from(source_index[at]), 5);
+        push_digits(&mut buf, u64::from(source_index[at]), 5);
         paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
         numbers.push(&buf);
     }
