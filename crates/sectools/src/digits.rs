@@ -2,22 +2,28 @@
 //! the hundred thousand, where `write!` and its formatting machinery cost several
 //! times the digits themselves.
 
-/// `value` zero-padded to at least `width` digits.
-pub(crate) fn push_digits(out: &mut String, mut value: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut at = digits.len();
+/// The decimal digits of `value`, written at the end of `buf` (20 bytes hold any `u64`).
+pub(crate) fn decimal(mut value: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
+        buf[at] = b'0' + (value % 10) as u8;
         value /= 10;
         if value == 0 {
             break;
         }
     }
-    for _ in digits.len() - at..width {
+    &buf[at..]
+}
+
+/// `value` zero-padded to at least `width` digits.
+pub(crate) fn push_digits(out: &mut String, value: u64, width: usize) {
+    let mut buf = [0; 20];
+    let digits = decimal(value, &mut buf);
+    for _ in digits.len()..width {
         out.push('0');
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -123,18 +123,9 @@ fn push_padded(buf: &mut Vec<u8>, n: u32, width: usize) {
     buf.extend_from_slice(&digits[..width]);
 }
 
-fn push_number(buf: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+fn push_number(buf: &mut Vec<u8>, n: usize) {
+    let mut digits = [0; 20];
+    buf.extend_from_slice(crate::digits::decimal(n as u64, &mut digits));
 }
 
 /// One object per decoded item: position, reference, depth, file name and type,

@@ -135,6 +135,23 @@ impl IocExtractor {
 
     /// [`find`](Self::find) into buffers reused across calls (for loops over many
     /// lines): the indicators borrow the buffers, so a line costs no allocation.
+    ///
+    /// ```
+    /// use sectools::{IocExtractor, IocScratch, IocType};
+    ///
+    /// let extractor = IocExtractor::new();
+    /// let mut scratch = IocScratch::default();
+    /// let mut seen = Vec::new();
+    /// for line in ["login from 10.1.2.3", "beacon to evil[.]example[.]com"] {
+    ///     for ioc in extractor.find_in(line, &mut scratch) {
+    ///         seen.push((ioc.ioc_type.clone(), ioc.value.to_string(), ioc.matched(line).to_string()));
+    ///     }
+    /// }
+    /// assert_eq!(seen, [
+    ///     (IocType::Ipv4, "10.1.2.3".to_string(), "10.1.2.3".to_string()),
+    ///     (IocType::Dns, "evil.example.com".to_string(), "evil[.]example[.]com".to_string()),
+    /// ]);
+    /// ```
     pub fn find_in<'s>(
         &self,
         text: &str,

@@ -148,8 +148,7 @@ impl Wanted {
     }
 }
 
-/// Scans one text for every wanted built-in family, appending raw matches.
-/// Buffers reused from line to line, so a scan allocates only for what it finds.
+/// Buffers reused from line to line: once they have grown, a scan allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     anchors: Anchors,
@@ -159,6 +158,7 @@ pub(crate) struct Scratch {
     buf: String,
 }
 
+/// Scans one text for every wanted built-in family, appending raw matches to `out`.
 pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut Finds) {
     let s = text.as_bytes();
     let Scratch {
