@@ -236,7 +236,8 @@ const HASH_BITS: u16 = 1 << 5 | 1 << 6 | 1 << 7;
 /// Hashes: whole words of 32, 40 or 64 hex digits. Such a word holds at least one
 /// 16-byte block (counted from the start of the text) that is all hex digits, and
 /// prose has almost none, so only those blocks lead to looking at a word.
-fn scan_hashes(s: &[u8], wanted: Wanted, out: &mut Finds) {
+fn scan_hashes(text: &str, wanted: Wanted, out: &mut Finds) {
+    let s = text.as_bytes();
     let n = s.len();
     let mut i = 0;
     while let Some(block) = s.get(i..i + 16) {
@@ -259,10 +260,8 @@ fn scan_hashes(s: &[u8], wanted: Wanted, out: &mut Finds) {
         let Some(t) = hash_type(end - start) else {
             continue;
         };
-        let word = &s[start..end];
-        if !glued && wanted.has(&t) && is_hex_str(word) {
-            let word = std::str::from_utf8(word).expect("hex digits are ASCII");
-            out.push_lower(t, start..end, word);
+        if !glued && wanted.has(&t) && is_hex_str(&s[start..end]) {
+            out.push_lower(t, start..end, &text[start..end]);
         }
     }
 }
@@ -306,7 +305,7 @@ fn scan_dotted(
 ) {
     let s = text.as_bytes();
     if wanted.0 & HASH_BITS != 0 {
-        scan_hashes(s, wanted, out);
+        scan_hashes(text, wanted, out);
     }
     if wanted.0 & (IocType::Ipv4.bit() | IocType::Dns.bit()) == 0 {
         return;
@@ -671,27 +670,22 @@ fn scan_urls(
     }
 }
 
-/// Appends a URL's host part with its defanged dots (`[.]`, `(.)`, `{.}`, `[dot]`) made '.'.
+/// Appends a URL's host part with its defanged dots made '.': the separators
+/// [`dot_at`] knows, as the host was checked with them; case is kept.
 fn push_refanged_host(out: &mut String, part: &str) {
-    let mut rest = part;
-    while let Some(open) = rest.bytes().position(|b| matches!(b, b'[' | b'(' | b'{')) {
-        out.push_str(&rest[..open]);
-        let tail = &rest[open..];
-        match ["[.]", "(.)", "{.}", "[dot]"]
-            .into_iter()
-            .find(|dot| tail.starts_with(dot))
-        {
-            Some(dot) => {
-                out.push('.');
-                rest = &tail[dot.len()..];
-            }
-            None => {
-                out.push_str(&tail[..1]);
-                rest = &tail[1..];
-            }
+    let s = part.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while let Some(k) = s[i..].iter().position(|b| matches!(b, b'[' | b'(' | b'{')) {
+        let open = i + k;
+        i = open + 1;
+        if let Some((len, _)) = dot_at(s, open) {
+            out.push_str(&part[copied..open]);
+            out.push('.');
+            i = open + len;
+            copied = i;
         }
     }
-    out.push_str(rest);
+    out.push_str(&part[copied..]);
 }
 
 struct Authority {
@@ -1085,7 +1079,7 @@ mod tests {
                 "z ".repeat(pad / 2) + &" ".repeat(pad % 2)
             );
             let mut out = Finds::default();
-            scan_hashes(text.as_bytes(), Wanted(HASH_BITS), &mut out);
+            scan_hashes(&text, Wanted(HASH_BITS), &mut out);
             let found: Vec<(IocType, &str)> =
                 out.iter().map(|f| (f.ioc_type.clone(), f.value)).collect();
             // `x-<md5>` and `<md5>a` are longer words, not hashes.

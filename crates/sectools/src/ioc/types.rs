@@ -130,7 +130,7 @@ pub struct Ioc {
 impl Ioc {
     /// The text as it appeared in the input.
     pub fn matched<'a>(&self, input: &'a str) -> &'a str {
-        input.get(self.span.clone()).unwrap_or("")
+        self.to_ref().matched(input)
     }
 
     /// A borrowed view, as [`IocExtractor::find_in`](super::IocExtractor::find_in) gives.
