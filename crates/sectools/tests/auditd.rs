@@ -3,7 +3,7 @@
 mod common;
 
 use sectools::polars::prelude::*;
-use sectools::{AuditLog, auditd_frame, auditd_frame_threads, parse_auditd};
+use sectools::{AuditLog, auditd_frame, auditd_frame_threads, parse_auditd, read_auditd_frame};
 
 fn sample() -> AuditLog {
     parse_auditd(&common::read_fixture("fixtures/auditd_sample.log"))
@@ -300,26 +300,24 @@ fn msticpy_linux_events_csv() {
 #[test]
 fn frame_from_text_equals_table_from_events() {
     let mut inputs = vec![
-        (
-            "auditd_sample.log",
-            common::read_fixture("fixtures/auditd_sample.log"),
-        ),
-        (
-            "auditd_interleaved.log",
-            common::read_fixture("fixtures/auditd_interleaved.log"),
-        ),
+        common::fixture("fixtures/auditd_sample.log"),
+        common::fixture("fixtures/auditd_interleaved.log"),
     ];
-    if let Some(path) = common::corpus_file("msticpy-testdata/auditd_log.txt") {
-        inputs.push((
-            "auditd_log.txt",
-            std::fs::read_to_string(path).expect("corpus"),
-        ));
-    }
-    for (name, text) in inputs {
+    inputs.extend(common::corpus_file("msticpy-testdata/auditd_log.txt"));
+    for path in inputs {
+        let name = path.file_name().expect("a file").to_string_lossy();
+        let text = std::fs::read_to_string(&path).expect("input");
         let log = parse_auditd(&text);
         let from_events = log.to_df().expect("to_df");
         let frame = auditd_frame(&text).expect("auditd_frame");
         assert_eq!(frame.issues, log.issues, "{name}: issues");
+        // Read from the file, long values are views into its text instead of copies.
+        let read = read_auditd_frame(&path).expect("read_auditd_frame");
+        assert_eq!(read.issues, log.issues, "{name}: issues read from the file");
+        assert!(
+            read.df.equals_missing(&frame.df),
+            "{name}: read from the file"
+        );
         for threads in [2, 3] {
             let parts = auditd_frame_threads(&text, threads).expect("auditd_frame_threads");
             assert_eq!(
@@ -589,4 +587,35 @@ fn parts_agree_on_id_columns_that_turn_to_text() {
         ints.df.column("pid").expect("pid").dtype(),
         &sectools::polars::prelude::DataType::Int64
     );
+}
+
+/// A log file that is not valid UTF-8 reads as its lossy text does, the long values
+/// next to the replaced bytes included.
+#[test]
+fn a_file_with_invalid_utf8_reads_as_its_lossy_text() {
+    let mut bytes = std::fs::read(common::fixture("fixtures/auditd_sample.log")).expect("fixture");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"exe=")
+        .expect("an exe field")
+        + 5;
+    bytes.splice(at..at, [0xff, 0xfe]);
+    let dir = std::env::temp_dir().join(format!("huntrs-auditd-lossy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("lossy.log");
+    std::fs::write(&path, &bytes).expect("write");
+    let read = read_auditd_frame(&path).expect("read_auditd_frame");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains('\u{fffd}'));
+    let frame = auditd_frame(&text).expect("auditd_frame");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    assert!(read.df.equals_missing(&frame.df));
+    let exe = read
+        .df
+        .column("exe")
+        .expect("exe")
+        .str()
+        .expect("text")
+        .clone();
+    assert!(exe.iter().flatten().any(|v| v.contains('\u{fffd}')));
 }

@@ -25,8 +25,9 @@ use chrono::TimeZone as _;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
+use polars_buffer::Buffer;
 pub use record::AuditRecord;
-use table::EventTable;
+use table::{EventTable, SharedText};
 
 use crate::SectoolsError;
 use crate::frame::string_column;
@@ -377,7 +378,7 @@ impl AuditLog {
                 }
             }
         }
-        let mut table = EventTable::new(self.events.len(), metadata);
+        let mut table = EventTable::new(self.events.len(), metadata, None);
         for event in &self.events {
             table.begin_event(event.timestamp.timestamp_millis(), event.serial);
             for (name, value) in &event.metadata {
@@ -422,7 +423,7 @@ pub struct AuditFrame {
 /// assert_eq!(frame.issues[0].line, 3);
 /// ```
 pub fn auditd_frame(text: &str) -> Result<AuditFrame, SectoolsError> {
-    reader::frame(text, reader::threads_for(text))
+    reader::frame(text, reader::threads_for(text), None)
 }
 
 /// [`auditd_frame`] on at most `threads` threads (a large log is read in parts, one
@@ -436,11 +437,23 @@ pub fn auditd_frame(text: &str) -> Result<AuditFrame, SectoolsError> {
 /// assert!(one.df.equals_missing(&four.df));
 /// ```
 pub fn auditd_frame_threads(text: &str, threads: usize) -> Result<AuditFrame, SectoolsError> {
-    reader::frame(text, threads)
+    reader::frame(text, threads, None)
 }
 
 /// Reads an auditd log file into its event table (see [`auditd_frame`]).
+///
+/// The frame's long values are views into the file's text, which it keeps, rather
+/// than copies of them.
 pub fn read_auditd_frame(path: impl AsRef<Path>) -> Result<AuditFrame, SectoolsError> {
     let bytes = crate::read_file(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
-    auditd_frame(&crate::jsonl::text(&bytes))
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let buffer = Buffer::from(text.into_bytes());
+    // SAFETY: the bytes are those of the `String` just made, moved without a copy.
+    let text = unsafe { std::str::from_utf8_unchecked(&buffer) };
+    reader::frame(
+        text,
+        reader::threads_for(text),
+        SharedText::new(buffer.clone()),
+    )
 }

@@ -11,7 +11,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::table::EventTable;
+use super::table::{EventTable, SharedText};
 use super::{AuditFrame, AuditIssue, event_time, issue, record};
 use crate::SectoolsError;
 use crate::parallel::{self, on_threads};
@@ -47,8 +47,13 @@ pub(super) fn threads_for(text: &str) -> usize {
     parallel::threads_for(text.len(), MIN_PART_BYTES)
 }
 
-/// The event table of `text`, read in (at most) `threads` parts.
-pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsError> {
+/// The event table of `text`, read in (at most) `threads` parts; long values are views
+/// into `shared` when it holds `text`.
+pub(super) fn frame(
+    text: &str,
+    threads: usize,
+    shared: Option<SharedText>,
+) -> Result<AuditFrame, SectoolsError> {
     let threads = threads.max(1);
     let parts = split_at_lines(text, threads);
     let scans = on_threads(parts.iter().map(|&part| move || scan(part)));
@@ -82,8 +87,8 @@ pub(super) fn frame(text: &str, threads: usize) -> Result<AuditFrame, SectoolsEr
         groups
     };
     let tables = on_threads(groups.iter().map(|group| {
-        let keys = &keys;
-        move || fill(group, keys)
+        let (keys, shared) = (&keys, shared.clone());
+        move || fill(group, keys, shared)
     }));
     Ok(AuditFrame {
         df: EventTable::concat(tables)?,
@@ -270,14 +275,18 @@ fn split_at_events<'l, 'a>(lines: &'l [Line<'a>], parts: usize) -> Vec<&'l [Line
 }
 
 /// Pass 2: the table of the events of `group`'s lines (whole events, in order).
-fn fill<'a>(group: &[&[Line<'a>]], keys: &[EventKey]) -> EventTable<'a> {
+fn fill<'a>(
+    group: &[&[Line<'a>]],
+    keys: &[EventKey],
+    shared: Option<SharedText>,
+) -> EventTable<'a> {
     let lines = || group.iter().flat_map(|lines| lines.iter());
     let last = group.iter().rev().find_map(|lines| lines.last());
     let events = match (lines().next(), last) {
         (Some(first), Some(last)) => (last.event - first.event + 1) as usize,
         _ => 0,
     };
-    let mut table = EventTable::new(events, []);
+    let mut table = EventTable::new(events, [], shared);
     let mut current = None;
     for line in lines() {
         if current != Some(line.event) {

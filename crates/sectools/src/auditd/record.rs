@@ -242,6 +242,56 @@ fn decode_hex(value: &str) -> Option<String> {
     Some(text)
 }
 
+/// The first separator at or after `i`: a space or 0x1d, and '=' too for a key;
+/// `b.len()` when there is none. Keys and values are a few to a few dozen bytes, so
+/// 16 bytes are tested at once while 16 remain, then the rest one by one.
+#[inline]
+fn word_end(b: &[u8], mut i: usize, key: bool) -> usize {
+    while let Some(block) = b.get(i..i + 16) {
+        let stops = separators(block.try_into().expect("16 bytes"), key);
+        if stops != 0 {
+            return i + stops.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    while i < b.len() && !(b[i] == b' ' || b[i] == 0x1d || (key && b[i] == b'=')) {
+        i += 1;
+    }
+    i
+}
+
+/// One bit per byte of `block` that is a space or 0x1d (or '=', with `key`), with SSE2
+/// (part of every x86-64 CPU).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn separators(block: &[u8; 16], key: bool) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes of
+    // `block` (unaligned loads are allowed).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        let mut hits = _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1d)),
+        );
+        if key {
+            hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8)));
+        }
+        _mm_movemask_epi8(hits) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn separators(block: &[u8; 16], key: bool) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b' ' || c == 0x1d || (key && c == b'='))
+        .fold(0, |bits, (k, _)| bits | 1 << k)
+}
+
 /// Visits the `key=value` items of `body` in order: the key, and the value as written
 /// or decoded from hex. Values may be bare, "double" or 'single' quoted; a
 /// single-quoted `msg='...'` payload is visited as fields in turn, after the record's
@@ -272,9 +322,7 @@ fn visit_fields_in<'a>(
             break;
         }
         let key_start = i;
-        while i < b.len() && b[i] != b'=' && b[i] != b' ' && b[i] != 0x1d {
-            i += 1;
-        }
+        i = word_end(b, i, true);
         let key = &body[key_start..i];
         if i >= b.len() || b[i] != b'=' {
             // Empty, at the end of the word: a slice of the body like every other value.
@@ -291,9 +339,7 @@ fn visit_fields_in<'a>(
             }
             _ => {
                 let start = i;
-                while i < b.len() && b[i] != b' ' && b[i] != 0x1d {
-                    i += 1;
-                }
+                i = word_end(b, i, false);
                 (&body[start..i], 0)
             }
         };
@@ -311,5 +357,38 @@ fn visit_fields_in<'a>(
     }
     for payload in nested {
         visit_fields_in(hex, payload, visit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `word_end` as its definition says, one byte at a time.
+    fn word_end_bytewise(b: &[u8], i: usize, key: bool) -> usize {
+        (i..b.len())
+            .find(|&k| b[k] == b' ' || b[k] == 0x1d || (key && b[k] == b'='))
+            .unwrap_or(b.len())
+    }
+
+    #[test]
+    fn word_ends_agree_with_a_bytewise_scan_for_every_byte_and_offset() {
+        for len in 0..40 {
+            for stop in 0..len {
+                for byte in [b' ', 0x1d, b'=', b'a', 0x9d, 0x3d | 0x80] {
+                    let mut text = vec![b'x'; len];
+                    text[stop] = byte;
+                    for start in 0..=len {
+                        for key in [false, true] {
+                            assert_eq!(
+                                word_end(&text, start, key),
+                                word_end_bytewise(&text, start, key),
+                                "{text:?} from {start}, key {key}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -4,15 +4,17 @@
 //! on every column.
 //!
 //! Values go straight into Arrow arrays allocated zeroed for every row, so a row
-//! without a field costs nothing. Records of a type nearly always list the same fields in the same order,
-//! so the column of each field position is predicted from the previous record of that
-//! type and the name hash is only needed when the prediction misses.
+//! without a field costs nothing. A long value read from a file is a view into the
+//! file's text, which the columns share ([`SharedText`]); other long values are copied
+//! into blocks. Records of a type nearly always list the same fields in the same
+//! order, so the column of each field position is predicted from the previous record
+//! of that type and the name hash is only needed when the prediction misses.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use polars::prelude::*;
-use polars_arrow::array::{MutablePlString, PrimitiveArray, View};
+use polars_arrow::array::{PrimitiveArray, View};
 use polars_arrow::bitmap::MutableBitmap;
 use polars_arrow::datatypes::ArrowDataType;
 use polars_buffer::Buffer;
@@ -20,6 +22,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::SectoolsError;
 use crate::digits::push_digits;
+use crate::frame::ViewColumn;
 use crate::short_eq::short_eq;
 
 /// Fields holding numeric ids; `4294967295` (unsigned -1) means "unset" and becomes -1.
@@ -101,12 +104,34 @@ impl CmdlineArgs {
     }
 }
 
+/// The text a log's values are slices of, held in a buffer the columns share: a
+/// long value found in it is a view into it, not a copy.
+#[derive(Clone)]
+pub(super) struct SharedText(Buffer<u8>);
+
+impl SharedText {
+    /// The text of `buffer`; `None` past 4 GiB, which a view's offset cannot reach.
+    pub(super) fn new(buffer: Buffer<u8>) -> Option<SharedText> {
+        (u32::try_from(buffer.len()).is_ok()).then_some(SharedText(buffer))
+    }
+
+    /// Where `value` starts in the text, if it is a slice of it.
+    fn offset_of(&self, value: &[u8]) -> Option<u32> {
+        let start = (value.as_ptr() as usize).checked_sub(self.0.as_ptr() as usize)?;
+        // `new` made sure offsets within the text fit.
+        (start + value.len() <= self.0.len()).then_some(start as u32)
+    }
+}
+
 /// A string column filled in row order. Its views and validity start zeroed (null),
 /// allocated as fresh zero pages: rows without a value cost no writes.
 struct TextColumn {
     views: Vec<View>,
     validity: MutableBitmap,
-    /// Values longer than a view holds inline, in blocks that are never reallocated.
+    /// The text long values are views into when they are slices of it (buffer 0).
+    shared: Option<SharedText>,
+    /// Other values longer than a view holds inline, in blocks that are never
+    /// reallocated (buffers 1.. with a shared text, 0.. without).
     blocks: Vec<Vec<u8>>,
     /// The next row without a value.
     next: usize,
@@ -117,10 +142,11 @@ const FIRST_BLOCK: usize = 8 * 1024;
 const MAX_BLOCK: usize = 16 * 1024 * 1024;
 
 impl TextColumn {
-    fn new(rows: usize) -> TextColumn {
+    fn new(rows: usize, shared: Option<SharedText>) -> TextColumn {
         TextColumn {
             views: bytemuck::zeroed_vec(rows),
             validity: MutableBitmap::from_len_zeroed(rows),
+            shared,
             blocks: Vec::new(),
             next: 0,
         }
@@ -129,7 +155,9 @@ impl TextColumn {
     fn push(&mut self, row: usize, value: &str) {
         let bytes = value.as_bytes();
         self.views[row] = if bytes.len() <= View::MAX_INLINE_SIZE as usize {
-            View::new_inline(bytes)
+            crate::frame::inline_view(bytes)
+        } else if let Some(offset) = self.shared.as_ref().and_then(|t| t.offset_of(bytes)) {
+            View::new_from_bytes(bytes, 0, offset)
         } else {
             let fits = self
                 .blocks
@@ -144,15 +172,20 @@ impl TextColumn {
             let block = &mut self.blocks[index];
             let offset = block.len();
             block.extend_from_slice(bytes);
-            View::new_from_bytes(bytes, index as u32, offset as u32)
+            let buffer = index + usize::from(self.shared.is_some());
+            View::new_from_bytes(bytes, buffer as u32, offset as u32)
         };
         self.validity.set(row, true);
         self.next = row + 1;
     }
 
     fn finish(self, name: &str) -> Column {
-        let blocks: Vec<Buffer<u8>> = self.blocks.into_iter().map(Buffer::from).collect();
-        // SAFETY: every valid view was made by `View::new_inline` or `new_from_bytes`
+        let shared = self.shared.map(|text| text.0);
+        let blocks: Vec<Buffer<u8>> = shared
+            .into_iter()
+            .chain(self.blocks.into_iter().map(Buffer::from))
+            .collect();
+        // SAFETY: every valid view was made by `inline_view` or `new_from_bytes`
         // from a `&str` copied whole into the block it names, at the offset it holds; the
         // rest are zero views marked null. One validity bit per view.
         unsafe {
@@ -213,7 +246,7 @@ impl<'a> IntColumn<'a> {
 
     /// The values so far as text, exactly as they were written.
     fn into_text(self) -> TextColumn {
-        let mut text = TextColumn::new(self.values.len());
+        let mut text = TextColumn::new(self.values.len(), None);
         let mut written = self.written.into_iter().peekable();
         let mut rendered = String::new();
         for (row, value) in self.values.iter().enumerate().take(self.next) {
@@ -282,7 +315,7 @@ impl<'a> TableColumn<'a> {
     fn make_text(&mut self) {
         if matches!(self.values, Values::Int(_)) {
             let Values::Int(ints) =
-                std::mem::replace(&mut self.values, Values::Text(TextColumn::new(0)))
+                std::mem::replace(&mut self.values, Values::Text(TextColumn::new(0, None)))
             else {
                 unreachable!("matched Int above")
             };
@@ -305,9 +338,9 @@ pub(super) struct EventTable<'a> {
     capacity: usize,
     rows: usize,
     times: Vec<i64>,
-    event_types: MutablePlString,
-    audit_ids: MutablePlString,
-    record_types: MutablePlString,
+    event_types: ViewColumn,
+    audit_ids: ViewColumn,
+    record_types: ViewColumn,
     columns: Vec<TableColumn<'a>>,
     index: FxHashMap<String, usize>,
     /// Column of each `(field column, record type)` renamed `field_TYPE`.
@@ -329,19 +362,26 @@ pub(super) struct EventTable<'a> {
     joined_types: String,
     cmdline: CmdlineArgs,
     scratch: String,
+    shared: Option<SharedText>,
 }
 
 impl<'a> EventTable<'a> {
     /// A table of exactly `capacity` events whose input columns (carried as metadata)
     /// are `metadata`; they come first, then `cmdline`, then the fields in first-seen order.
-    pub(super) fn new<'m>(capacity: usize, metadata: impl IntoIterator<Item = &'m str>) -> Self {
+    /// Long values that are slices of `shared` become views into it.
+    pub(super) fn new<'m>(
+        capacity: usize,
+        metadata: impl IntoIterator<Item = &'m str>,
+        shared: Option<SharedText>,
+    ) -> Self {
         let mut table = EventTable {
             capacity,
             rows: 0,
             times: Vec::with_capacity(capacity),
-            event_types: MutablePlString::with_capacity(capacity),
-            audit_ids: MutablePlString::with_capacity(capacity),
-            record_types: MutablePlString::with_capacity(capacity),
+            event_types: ViewColumn::with_capacity(capacity, 0),
+            // `seconds.millis:serial` is about 20 bytes.
+            audit_ids: ViewColumn::with_capacity(capacity, capacity * 20),
+            record_types: ViewColumn::with_capacity(capacity, 0),
             columns: Vec::new(),
             index: FxHashMap::default(),
             renamed: FxHashMap::default(),
@@ -358,6 +398,7 @@ impl<'a> EventTable<'a> {
             joined_types: String::new(),
             cmdline: CmdlineArgs::default(),
             scratch: String::new(),
+            shared,
         };
         for name in metadata {
             table.column(name);
@@ -373,7 +414,7 @@ impl<'a> EventTable<'a> {
         let values = if INT_FIELDS.contains(&name) {
             Values::Int(IntColumn::new(self.capacity))
         } else {
-            Values::Text(TextColumn::new(self.capacity))
+            Values::Text(TextColumn::new(self.capacity, self.shared.clone()))
         };
         self.columns.push(TableColumn {
             name: name.to_string(),
@@ -401,7 +442,7 @@ impl<'a> EventTable<'a> {
         push_digits(scratch, millis.rem_euclid(1000).unsigned_abs(), 3);
         scratch.push(':');
         push_digits(scratch, serial, 1);
-        self.audit_ids.push_value(scratch);
+        self.audit_ids.push_str(scratch);
     }
 
     /// A metadata value of the current event (an input column carried over).
@@ -490,8 +531,8 @@ impl<'a> EventTable<'a> {
         } else {
             self.first_type
         };
-        self.event_types.push_value(event_type);
-        self.record_types.push_value(&self.joined_types);
+        self.event_types.push_str(event_type);
+        self.record_types.push_str(&self.joined_types);
         if self.has_execve {
             self.scratch.clear();
             self.cmdline.finish_into(&mut self.scratch);
@@ -532,7 +573,7 @@ impl<'a> EventTable<'a> {
             for (all, (name, values)) in
                 fixed.iter_mut().zip(EVENT_COLUMNS[1..].iter().zip(strings))
             {
-                let values = StringChunked::with_chunk((*name).into(), values.freeze());
+                let values = values.finish(name);
                 match all {
                     Some(all) => all.append(&values)?,
                     None => *all = Some(values),
@@ -599,7 +640,7 @@ impl<'a> EventTable<'a> {
                         column.finish(&name)
                     }
                     // Zeroed, as a table's own columns start: untouched pages cost no memory.
-                    None if text => TextColumn::new(*rows).finish(&name),
+                    None if text => TextColumn::new(*rows, None).finish(&name),
                     None => IntColumn::new(*rows).finish(&name),
                 };
                 match &mut whole {
