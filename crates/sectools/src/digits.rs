@@ -2,16 +2,30 @@
 //! the hundred thousand, where `write!` and its formatting machinery cost several
 //! times the digits themselves.
 
+/// "00" to "99": two digits per division halves the divisions of the long numbers
+/// (epoch seconds, serials) the row loops write.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// The decimal digits of `value`, written at the end of `buf` (20 bytes hold any `u64`).
 pub(crate) fn decimal(mut value: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
-    loop {
+    while value >= 100 {
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if value >= 10 {
+        let pair = value as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         at -= 1;
-        buf[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+        buf[at] = b'0' + value as u8;
     }
     &buf[at..]
 }
@@ -23,7 +37,8 @@ pub(crate) fn push_digits(out: &mut String, value: u64, width: usize) {
     for _ in digits.len()..width {
         out.push('0');
     }
-    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
+    // SAFETY: `decimal` writes ASCII digits only.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(digits) });
 }
 
 #[cfg(test)]
@@ -32,12 +47,35 @@ mod tests {
 
     #[test]
     fn digits_match_format_for_every_width_and_edge_value() {
-        for value in [0, 7, 10, 999, 1000, 123_456, u64::from(u32::MAX), u64::MAX] {
+        for value in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            999,
+            1000,
+            123_456,
+            1_551_485_405,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
             for width in [0, 1, 3, 5, 25] {
                 let mut s = String::from("x");
                 push_digits(&mut s, value, width);
                 assert_eq!(s, format!("x{value:0width$}"));
             }
+        }
+    }
+
+    #[test]
+    fn digits_match_to_string_across_ranges_and_powers() {
+        let powers = (0..64).flat_map(|k| [(1u64 << k) - 1, 1 << k]);
+        let tens = (0..20).flat_map(|k| [10u64.pow(k) - 1, 10u64.pow(k)]);
+        for value in (0..20_000).chain(powers).chain(tens) {
+            let mut s = String::new();
+            push_digits(&mut s, value, 0);
+            assert_eq!(s, value.to_string());
         }
     }
 }
