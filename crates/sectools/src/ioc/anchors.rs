@@ -57,12 +57,14 @@ impl Anchors {
             self.chunks
                 .push(chunk_masks(chunk.try_into().expect("64 bytes")));
         }
-        let tail = whole.remainder();
-        if !tail.is_empty() {
-            // Zero bytes are no anchor, so padding adds none.
-            let mut padded = [0u8; 64];
-            padded[..tail.len()].copy_from_slice(tail);
-            self.chunks.push(chunk_masks(&padded));
+        let tail = whole.remainder().len();
+        if tail > 0 {
+            self.chunks.push(match s.len().checked_sub(64) {
+                // The last 64 bytes, their masks shifted down to the tail's own bytes.
+                Some(last) => chunk_masks(s[last..].try_into().expect("64 bytes"))
+                    .map(|mask| mask >> (64 - tail)),
+                None => chunk_masks(&padded(s)),
+            });
         }
     }
 
@@ -76,6 +78,13 @@ impl Anchors {
             bits: 0,
         }
     }
+}
+
+/// A text shorter than 64 bytes, padded with zero bytes (which are no anchor).
+fn padded(short: &[u8]) -> [u8; 64] {
+    let mut padded = [0u8; 64];
+    padded[..short.len()].copy_from_slice(short);
+    padded
 }
 
 /// Iterator over one kind's anchor positions (see [`Anchors::positions`]).
