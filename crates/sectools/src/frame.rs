@@ -274,6 +274,11 @@ impl ShortStrings {
 
 /// Appends a view, or a null (a zero view). The validity is made at the first null:
 /// a column without nulls needs none.
+///
+/// Inlined, so that a view just made goes from registers into the vector: passed by
+/// reference, its four fields were stored apart and read back as one 16-byte load,
+/// a failed store-to-load forward on every push.
+#[inline(always)]
 fn push_view(views: &mut Vec<View>, validity: &mut Option<MutableBitmap>, view: Option<View>) {
     match view {
         Some(view) => {
@@ -282,17 +287,20 @@ fn push_view(views: &mut Vec<View>, validity: &mut Option<MutableBitmap>, view: 
             }
             views.push(view);
         }
-        None => {
-            validity
-                .get_or_insert_with(|| {
-                    let mut all_valid = MutableBitmap::with_capacity(views.capacity());
-                    all_valid.extend_constant(views.len(), true);
-                    all_valid
-                })
-                .push(false);
-            views.push(View::default());
-        }
+        None => push_null(views, validity),
     }
+}
+
+#[cold]
+fn push_null(views: &mut Vec<View>, validity: &mut Option<MutableBitmap>) {
+    validity
+        .get_or_insert_with(|| {
+            let mut all_valid = MutableBitmap::with_capacity(views.capacity());
+            all_valid.extend_constant(views.len(), true);
+            all_valid
+        })
+        .push(false);
+    views.push(View::default());
 }
 
 /// A string column from views into `buffers`.

@@ -260,10 +260,17 @@ fn scan_hashes(text: &str, wanted: Wanted, out: &mut Finds) {
         let Some(t) = hash_type(end - start) else {
             continue;
         };
-        if !glued && wanted.has(&t) && is_hex_str(&s[start..end]) {
+        if !glued && wanted.has(&t) && is_hex_word(&s[start..end]) {
             out.push_lower(t, start..end, &text[start..end]);
         }
     }
+}
+
+/// Whether a word of at least 16 bytes is all hex digits: 16 at a time, the last
+/// block overlapping the one before.
+fn is_hex_word(word: &[u8]) -> bool {
+    let block = |at: usize| all_hex(word[at..at + 16].try_into().expect("16 bytes"));
+    word.len() >= 16 && (0..word.len() - 16).step_by(16).all(block) && block(word.len() - 16)
 }
 
 /// Whether all 16 bytes are hex digits, with SSE2 (part of every x86-64 CPU).
@@ -1065,6 +1072,21 @@ mod tests {
                 let mut block = *b"0123456789abcDEF";
                 block[at] = b;
                 assert_eq!(all_hex(&block), is_hex_str(&block), "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn hex_words_are_checked_whole_whatever_their_length() {
+        for len in 16..=70 {
+            let word: Vec<u8> = (0..len)
+                .map(|k| b"0123456789abcdefABCDEF"[k % 22])
+                .collect();
+            assert!(is_hex_word(&word), "{len}");
+            for at in 0..len {
+                let mut bad = word.clone();
+                bad[at] = b'g';
+                assert!(!is_hex_word(&bad), "{len}, 'g' at {at}");
             }
         }
     }
