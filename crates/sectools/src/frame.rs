@@ -133,6 +133,24 @@ impl ViewColumn {
         column
     }
 
+    /// A column whose views may also point into `shared` (buffers `0..shared.len()`),
+    /// which it keeps: values already in them are not copied.
+    pub(crate) fn sharing(shared: Vec<Buffer<u8>>, rows: usize, text_bytes: usize) -> ViewColumn {
+        let mut column = ViewColumn::with_capacity(rows, text_bytes);
+        // Own texts are numbered after these, as sealed texts are.
+        column.sealed = shared;
+        column
+    }
+
+    /// Appends a view into the shared buffers (see [`sharing`](Self::sharing)).
+    ///
+    /// # Safety
+    /// `view` holds a whole `str` inline, or names a shared buffer and a range in it
+    /// that holds a whole `str`.
+    pub(crate) unsafe fn push_shared(&mut self, view: View) {
+        push_view(&mut self.views, &mut self.validity, Some(view));
+    }
+
     pub(crate) fn push_null(&mut self) {
         push_view(&mut self.views, &mut self.validity, None);
     }
@@ -224,8 +242,9 @@ impl ViewColumn {
     }
 
     /// Each view was made by `end_value` from a `&str` (UTF-8) whole: inline, or
-    /// with the index and offset it has among these buffers; nulls are zero views with
-    /// a validity bit of 0, and a validity has one bit per view.
+    /// with the index and offset it has among these buffers, or came whole from
+    /// `push_shared`, whose contract says the same of it; nulls are zero views with a
+    /// validity bit of 0, and a validity has one bit per view.
     fn into_parts(mut self) -> (Vec<View>, Vec<Buffer<u8>>, Option<Bitmap>) {
         if !self.text.is_empty() {
             self.sealed.push(Buffer::from(self.text.into_bytes()));

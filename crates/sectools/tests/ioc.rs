@@ -241,7 +241,9 @@ fn dataframe_api_matches_string_api() {
 }
 
 /// A frame of megabytes is read in parts on several threads; its rows must be exactly
-/// the string API's indicators, cell by cell in row order, column after column.
+/// the string API's indicators, cell by cell in row order, column after column. The
+/// frame is two stacked frames (columns of two chunks): the output's views into the
+/// input's buffers must find the right chunk's buffer.
 #[test]
 fn large_frames_read_in_parts_keep_every_row_in_order() {
     let samples = [
@@ -249,6 +251,7 @@ fn large_frames_read_in_parts_keep_every_row_in_order() {
         "mail to bob@contoso.com about C:\\Temp\\a.exe and hxxps://evil[.]example/p",
         "2024-03-01T00:00:05Z 10.0.0.1 -> 2001:db8::1 sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
         "nothing to see here",
+        "SHA256 E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 at HTTP://Login.Contoso.COM/a",
     ];
     let rows = 60_000;
     let column = |shift: usize| -> Vec<Option<String>> {
@@ -257,11 +260,17 @@ fn large_frames_read_in_parts_keep_every_row_in_order() {
             .collect()
     };
     let (a, b) = (column(0), column(1));
-    let df = DataFrame::new_infer_height(vec![
-        Column::new("a".into(), a.clone()),
-        Column::new("b".into(), b.clone()),
-    ])
-    .expect("frame");
+    let half = |range: std::ops::Range<usize>| {
+        DataFrame::new_infer_height(vec![
+            Column::new("a".into(), a[range.clone()].to_vec()),
+            Column::new("b".into(), b[range].to_vec()),
+        ])
+        .expect("frame")
+    };
+    let df = half(0..rows / 3)
+        .vstack(&half(rows / 3..rows))
+        .expect("stacked");
+    assert_eq!(df.column("a").expect("a").n_chunks(), 2);
     let extractor = IocExtractor::new();
     let out = extractor.extract_df(&df, &["a", "b"]).expect("extract_df");
 

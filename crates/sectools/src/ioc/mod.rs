@@ -31,12 +31,13 @@ use std::net::IpAddr;
 
 use entities::{IpAddress, IpScope};
 use polars::prelude::*;
+use polars_arrow::array::{Array, View};
 use regex::Regex;
 
 pub use types::{Ioc, IocType};
 
 use crate::SectoolsError;
-use crate::frame::{ViewColumn, string_column};
+use crate::frame::{ViewColumn, inline_view, string_column};
 use finds::Finds;
 pub use finds::IocRef;
 use scan::Wanted;
@@ -239,19 +240,60 @@ impl IocExtractor {
     ) -> Result<DataFrame, SectoolsError> {
         // Values go straight into their columns' buffers: no `String` or `Vec` per
         // indicator on the way. Lines hold one or two indicators, most of them short.
+        // The matched text, and a value equal to it, is a view into the input's own
+        // buffers, which the output columns share: it is not copied at all.
         let guess = cells.len() + cells.len() / 2;
+        let mut shared = Vec::new();
+        let mut bases = Vec::new();
+        for array in cells.downcast_iter() {
+            bases.push(shared.len() as u32);
+            shared.extend(array.data_buffers().iter().cloned());
+        }
         let mut types = ViewColumn::with_capacity(guess, 0);
-        let mut values = ViewColumn::with_capacity(guess, guess * 8);
-        let mut originals = ViewColumn::with_capacity(guess, guess * 8);
+        let mut values = ViewColumn::sharing(shared.clone(), guess, guess * 4);
+        let mut originals = ViewColumn::sharing(shared, guess, 0);
         let mut rows: Vec<u64> = Vec::with_capacity(guess);
         let mut scratch = IocScratch::default();
-        for (row, cell) in cells.iter().enumerate() {
-            let Some(cell) = cell else { continue };
-            for ioc in self.find_in(cell, &mut scratch) {
-                types.push_str(self.type_name(ioc.ioc_type));
-                values.push_str(ioc.value);
-                originals.push_str(ioc.matched(cell));
-                rows.push((first_row + row) as u64);
+        let mut row = first_row;
+        for (array, base) in cells.downcast_iter().zip(bases) {
+            for (i, cell_view) in array.views().iter().enumerate() {
+                row += 1;
+                if !array.is_valid(i) {
+                    continue;
+                }
+                // SAFETY: `i` is below the array's length, the number of its views.
+                let cell = unsafe { array.value_unchecked(i) };
+                for ioc in self.find_in(cell, &mut scratch) {
+                    let matched = ioc.matched(cell);
+                    // Longer than a view holds, it lies in the cell's own buffer (whose
+                    // offsets a view reaches, but for text near 4 GiB: copied then).
+                    let view = if matched.len() <= View::MAX_INLINE_SIZE as usize {
+                        Some(inline_view(matched.as_bytes()))
+                    } else {
+                        let buffer = base + cell_view.buffer_idx;
+                        (cell_view.offset.checked_add(ioc.span.start as u32))
+                            .map(|offset| View::new_from_bytes(matched.as_bytes(), buffer, offset))
+                    };
+                    types.push_str(self.type_name(ioc.ioc_type));
+                    match view {
+                        // SAFETY: the view holds `matched`, a whole `str`, inline or where
+                        // it is in the input's buffer `cell_view.buffer_idx` of this
+                        // array, which is shared buffer `base + cell_view.buffer_idx`.
+                        Some(view) => unsafe {
+                            originals.push_shared(view);
+                            if ioc.value == matched {
+                                values.push_shared(view);
+                            } else {
+                                values.push_str(ioc.value);
+                            }
+                        },
+                        None => {
+                            originals.push_str(matched);
+                            values.push_str(ioc.value);
+                        }
+                    }
+                    rows.push(row as u64 - 1);
+                }
             }
         }
         let height = rows.len();
