@@ -115,17 +115,18 @@ fn split_at_lines(text: &str, parts: usize) -> Vec<&str> {
 
 /// Pass 1 over `text` (a part of the log: issues are numbered from its first line).
 fn scan(text: &str) -> Scan<'_> {
-    let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    let lines_guess = estimated_lines(text);
     let mut scan = Scan {
-        lines: Vec::with_capacity(line_count),
-        keys: Vec::with_capacity(line_count / 2),
-        index: FxHashMap::with_capacity_and_hasher(line_count / 2, Default::default()),
+        lines: Vec::with_capacity(lines_guess),
+        keys: Vec::with_capacity(lines_guess / 2),
+        index: FxHashMap::with_capacity_and_hasher(lines_guess / 2, Default::default()),
         issues: Vec::new(),
-        line_count,
+        line_count: 0,
     };
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
     for (n, end) in ends.enumerate() {
+        scan.line_count = n + 1;
         // As `str::lines`: without the `\n` (`parse_header` drops a `\r` before it).
         let line = &text[start..end];
         start = end + 1;
@@ -154,6 +155,15 @@ fn scan(text: &str) -> Scan<'_> {
         });
     }
     scan
+}
+
+/// About how many lines `text` has, from the lines of its first 64 KiB (a tenth more,
+/// so that an even log needs no second allocation): counting them all costs a pass.
+fn estimated_lines(text: &str) -> usize {
+    const SAMPLE: usize = 64 * 1024;
+    let sample = &text.as_bytes()[..text.len().min(SAMPLE)];
+    let sampled = memchr::memchr_iter(b'\n', sample).count() + 1;
+    sampled * text.len() / sample.len().max(1) * 11 / 10 + 1
 }
 
 /// The parts' lines with events numbered across parts.
