@@ -103,9 +103,7 @@ pub(crate) fn parse_header<'a>(line: &'a str) -> Result<Header<'a>, String> {
         return Err("does not start with 'type='".into());
     }
     let type_start = at + 5;
-    let type_end = memchr::memchr(b' ', &b[type_start..])
-        .map(|p| type_start + p)
-        .ok_or("no 'msg=audit(...)' after the type")?;
+    let type_end = find_byte(b, type_start, b' ').ok_or("no 'msg=audit(...)' after the type")?;
     let mut at = type_end + 1;
     while b.get(at).is_some_and(u8::is_ascii_whitespace) {
         at += 1;
@@ -116,12 +114,12 @@ pub(crate) fn parse_header<'a>(line: &'a str) -> Result<Header<'a>, String> {
     let id_start = at + 10;
     let mut id_end = id_start;
     loop {
-        match memchr::memchr(b')', &b[id_end..]) {
-            Some(p) if b.get(id_end + p + 1) == Some(&b':') => {
-                id_end += p;
+        match find_byte(b, id_end, b')') {
+            Some(close) if b.get(close + 1) == Some(&b':') => {
+                id_end = close;
                 break;
             }
-            Some(p) => id_end += p + 1,
+            Some(close) => id_end = close + 1,
             None => return Err("unterminated 'msg=audit(...)'".into()),
         }
     }
@@ -244,27 +242,50 @@ fn decode_hex(value: &str) -> Option<String> {
 
 /// The first separator at or after `i`: a space or 0x1d, and '=' too for a key;
 /// `b.len()` when there is none. Keys and values are a few to a few dozen bytes, so
-/// 16 bytes are tested at once while 16 remain, then the rest one by one.
+/// 16 bytes are tested at once while 16 remain, then the rest one by one (a
+/// general-purpose search costs more to set up than that).
 #[inline]
-fn word_end(b: &[u8], mut i: usize, key: bool) -> usize {
+fn word_end(b: &[u8], i: usize, key: bool) -> usize {
+    let stop = |c: u8| c == b' ' || c == 0x1d || (key && c == b'=');
+    first_where(
+        b,
+        i,
+        |block| matching(block, [b' ', 0x1d, if key { b'=' } else { b' ' }]),
+        stop,
+    )
+    .unwrap_or(b.len())
+}
+
+/// Where the first `byte` at or after `i` is, searched as [`word_end`] does.
+#[inline]
+fn find_byte(b: &[u8], i: usize, byte: u8) -> Option<usize> {
+    first_where(b, i, |block| matching(block, [byte; 3]), |c| c == byte)
+}
+
+/// The first position at or after `i` whose byte is one of those `bits` marks in a
+/// 16-byte block (`is` for single bytes past the last whole block).
+#[inline(always)]
+fn first_where(
+    b: &[u8],
+    mut i: usize,
+    bits: impl Fn(&[u8; 16]) -> u32,
+    is: impl Fn(u8) -> bool,
+) -> Option<usize> {
     while let Some(block) = b.get(i..i + 16) {
-        let stops = separators(block.try_into().expect("16 bytes"), key);
-        if stops != 0 {
-            return i + stops.trailing_zeros() as usize;
+        let hits = bits(block.try_into().expect("16 bytes"));
+        if hits != 0 {
+            return Some(i + hits.trailing_zeros() as usize);
         }
         i += 16;
     }
-    while i < b.len() && !(b[i] == b' ' || b[i] == 0x1d || (key && b[i] == b'=')) {
-        i += 1;
-    }
-    i
+    (i..b.len()).find(|&k| is(b[k]))
 }
 
-/// One bit per byte of `block` that is a space or 0x1d (or '=', with `key`), with SSE2
-/// (part of every x86-64 CPU).
+/// One bit per byte of `block` equal to any of `bytes`, with SSE2 (part of every
+/// x86-64 CPU).
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn separators(block: &[u8; 16], key: bool) -> u32 {
+#[inline(always)]
+fn matching(block: &[u8; 16], bytes: [u8; 3]) -> u32 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
@@ -272,23 +293,18 @@ fn separators(block: &[u8; 16], key: bool) -> u32 {
     // `block` (unaligned loads are allowed).
     unsafe {
         let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-        let mut hits = _mm_or_si128(
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(0x1d)),
-        );
-        if key {
-            hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8)));
-        }
+        let eq = |byte: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(byte as i8));
+        let hits = _mm_or_si128(_mm_or_si128(eq(bytes[0]), eq(bytes[1])), eq(bytes[2]));
         _mm_movemask_epi8(hits) as u32
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn separators(block: &[u8; 16], key: bool) -> u32 {
+fn matching(block: &[u8; 16], bytes: [u8; 3]) -> u32 {
     block
         .iter()
         .enumerate()
-        .filter(|&(_, &c)| c == b' ' || c == 0x1d || (key && c == b'='))
+        .filter(|&(_, c)| bytes.contains(c))
         .fold(0, |bits, (k, _)| bits | 1 << k)
 }
 
@@ -333,7 +349,7 @@ fn visit_fields_in<'a>(
         let (value, quoted) = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let start = i + 1;
-                let end = memchr::memchr(q, &b[start..]).map_or(b.len(), |p| start + p);
+                let end = find_byte(b, start, q).unwrap_or(b.len());
                 i = (end + 1).min(b.len());
                 (&body[start..end], q)
             }
@@ -369,6 +385,24 @@ mod tests {
         (i..b.len())
             .find(|&k| b[k] == b' ' || b[k] == 0x1d || (key && b[k] == b'='))
             .unwrap_or(b.len())
+    }
+
+    #[test]
+    fn bytes_are_found_from_every_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut text = vec![b'x'; len];
+                text[at] = b')';
+                for start in 0..=len {
+                    let want = (start <= at).then_some(at);
+                    assert_eq!(
+                        find_byte(&text, start, b')'),
+                        want,
+                        "{at} in {len} from {start}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
