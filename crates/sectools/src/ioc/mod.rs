@@ -193,7 +193,9 @@ impl IocExtractor {
     /// name) and `Original` (the text as it appeared, which differs when defanged).
     ///
     /// A frame of several megabytes of text is read in parts on the machine's cores;
-    /// the rows come out in the same order.
+    /// the rows come out in the same order. `Original`, and an `Observable` equal to
+    /// it, share the input column's buffers instead of copying the text: the result
+    /// keeps those buffers alive.
     pub fn extract_df(&self, df: &DataFrame, columns: &[&str]) -> Result<DataFrame, SectoolsError> {
         let cells: Vec<(&str, &StringChunked)> = columns
             .iter()
