@@ -185,9 +185,10 @@ impl TextColumn {
             .into_iter()
             .chain(self.blocks.into_iter().map(Buffer::from))
             .collect();
-        // SAFETY: every valid view was made by `inline_view` or `new_from_bytes`
-        // from a `&str` copied whole into the block it names, at the offset it holds; the
-        // rest are zero views marked null. One validity bit per view.
+        // SAFETY: every valid view was made by `inline_view` or `new_from_bytes` from a
+        // whole `&str`: one lying in the shared text (buffer 0) at the offset the view
+        // holds, or one copied whole into the block it names at that offset; the rest
+        // are zero views marked null. One validity bit per view.
         unsafe {
             crate::frame::utf8_view_column(name, self.views, blocks, Some(self.validity.into()))
         }

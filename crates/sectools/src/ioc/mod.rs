@@ -256,10 +256,11 @@ impl IocExtractor {
         let mut originals = ViewColumn::sharing(shared, guess, 0);
         let mut rows: Vec<u64> = Vec::with_capacity(guess);
         let mut scratch = IocScratch::default();
-        let mut row = first_row;
+        let mut next_row = first_row;
         for (array, base) in cells.downcast_iter().zip(bases) {
             for (i, cell_view) in array.views().iter().enumerate() {
-                row += 1;
+                let row = next_row as u64;
+                next_row += 1;
                 if !array.is_valid(i) {
                     continue;
                 }
@@ -294,7 +295,7 @@ impl IocExtractor {
                             values.push_str(ioc.value);
                         }
                     }
-                    rows.push(row as u64 - 1);
+                    rows.push(row);
                 }
             }
         }
