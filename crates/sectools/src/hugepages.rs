@@ -8,9 +8,6 @@
 //! dense buffers are advised; sparse ones keep 4 KiB pages, whose untouched parts
 //! cost no memory.
 
-use std::io::Read;
-use std::path::Path;
-
 /// Buffers smaller than this gain little (at most one huge page).
 const MIN_ADVISED_BYTES: usize = 4 << 20;
 
@@ -50,25 +47,6 @@ fn advise_range(start: *const u8, bytes: usize) {
             }
         }
     }
-}
-
-/// `std::fs::read`, into a buffer on huge pages when the file is large (on Linux,
-/// where the kernel allows it).
-///
-/// ```
-/// let path = std::env::temp_dir().join(format!("sectools-read-file-{}", std::process::id()));
-/// std::fs::write(&path, "type=USER_LOGIN msg=audit(1551487424.869:752): res=success\n").unwrap();
-/// assert_eq!(sectools::read_file(&path).unwrap(), std::fs::read(&path).unwrap());
-/// std::fs::remove_file(&path).unwrap();
-/// ```
-pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path)?;
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    // One byte more, so that reaching the end needs no second allocation.
-    let mut bytes = Vec::with_capacity(size + 1);
-    advise(&mut bytes);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -120,20 +98,5 @@ mod tests {
             }
             mode => eprintln!("skipping the huge page check: transparent huge pages are {mode:?}"),
         }
-    }
-
-    #[test]
-    fn small_buffers_and_empty_files_read_as_std_reads_them() {
-        let dir = std::env::temp_dir().join(format!("sectools-hugepages-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, size) in [("empty", 0usize), ("small", 100), ("large", (5 << 20) + 3)] {
-            let path = dir.join(name);
-            let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-            std::fs::write(&path, &data).unwrap();
-            assert_eq!(read_file(&path).unwrap(), data, "{name}");
-        }
-        let missing = read_file(&dir.join("missing")).unwrap_err();
-        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

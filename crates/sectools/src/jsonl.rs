@@ -282,12 +282,14 @@ fn push_audit_event(buf: &mut Vec<u8>, event: &AuditEvent) {
     buf.extend_from_slice(b"]}\n");
 }
 
-/// `bytes` as text: borrowed when valid UTF-8 (checked with the fast ASCII path),
-/// otherwise with invalid sequences replaced.
+/// `bytes` as text: borrowed when valid UTF-8 (checked in parts on the cores when
+/// large), otherwise with invalid sequences replaced.
 pub fn text(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+    if crate::file::is_utf8(bytes) {
+        // SAFETY: just checked.
+        Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8_lossy(bytes)
     }
 }
 

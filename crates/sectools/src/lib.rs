@@ -37,8 +37,8 @@ pub use auditd::{
 pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding};
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
+pub use file::read_file;
 pub use frame::time_column_ns;
-pub use hugepages::read_file;
 pub use ioc::{Ioc, IocExtractor, IocRef, IocScratch, IocType, classify_ip, validate};
 pub use polars;
 pub use proctree::{
@@ -57,6 +57,7 @@ mod digits;
 pub mod enrich;
 mod error;
 pub mod eventcluster;
+mod file;
 mod frame;
 pub mod http;
 mod hugepages;

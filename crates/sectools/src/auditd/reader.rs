@@ -40,6 +40,8 @@ struct Scan<'a> {
     issues: Vec<AuditIssue>,
     /// Lines in the part, the last one included even without a `\n`.
     line_count: usize,
+    /// Whether each record is of the part's latest event (its events do not interleave).
+    in_order: bool,
 }
 
 /// How many threads `auditd_frame` uses for a text of this size.
@@ -61,14 +63,8 @@ pub(super) fn frame(
         mut parts,
         keys,
         issues,
+        in_order,
     } = join_scans(scans);
-    // In order unless an event continues after a later one started.
-    let mut last = 0;
-    let in_order = parts.iter().flatten().all(|line| {
-        let ok = line.event >= last;
-        last = line.event;
-        ok
-    });
     let sorted: Vec<Line<'_>>;
     let groups = if in_order {
         whole_events(&parts)
@@ -122,6 +118,7 @@ fn scan(text: &str) -> Scan<'_> {
         index: FxHashMap::with_capacity_and_hasher(lines_guess / 2, Default::default()),
         issues: Vec::new(),
         line_count: 0,
+        in_order: true,
     };
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
@@ -141,13 +138,16 @@ fn scan(text: &str) -> Scan<'_> {
             }
         };
         let key = (header.seconds, header.millis, header.serial);
+        let latest = scan.keys.len() as u32;
         let event = match scan.keys.last() {
-            Some(last) if *last == key => scan.keys.len() as u32 - 1,
+            Some(last) if *last == key => latest - 1,
             _ => *scan.index.entry(key).or_insert_with(|| {
                 scan.keys.push(key);
-                scan.keys.len() as u32 - 1
+                latest
             }),
         };
+        // Not the latest event (nor a new one): an earlier event continues here.
+        scan.in_order &= event + 1 >= latest;
         scan.lines.push(Line {
             record_type: header.record_type,
             body: header.body,
@@ -171,6 +171,8 @@ struct Joined<'a> {
     parts: Vec<Vec<Line<'a>>>,
     keys: Vec<EventKey>,
     issues: Vec<AuditIssue>,
+    /// Whether the lines, part after part, never go back to an earlier event.
+    in_order: bool,
 }
 
 /// Numbers the events of every part as one scan of their texts one after another
@@ -181,6 +183,8 @@ fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
     // A part ending in `\n` counts the empty text after it as a line: the next part's first.
     let mut lines_before = first.line_count - 1;
     let (mut index, mut keys, mut issues) = (first.index, first.keys, first.issues);
+    let mut in_order = first.in_order;
+    let mut last_event = first.lines.last().map(|line| line.event);
     let mut parts = vec![first.lines];
     let mut scans = scans.peekable();
     while let Some(mut part) = scans.next() {
@@ -204,6 +208,15 @@ fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
         for line in &mut part.lines {
             line.event = number[line.event as usize];
         }
+        // A part in order visits its events in the order it numbered them: it stays in
+        // order if their new numbers do not go back, from where the part before ended.
+        in_order = in_order
+            && part.in_order
+            && last_event
+                .into_iter()
+                .chain(number.iter().copied())
+                .is_sorted();
+        last_event = part.lines.last().map(|line| line.event).or(last_event);
         parts.push(part.lines);
         for mut issue in part.issues {
             issue.line += lines_before;
@@ -215,6 +228,7 @@ fn join_scans(scans: Vec<Scan<'_>>) -> Joined<'_> {
         parts,
         keys,
         issues,
+        in_order,
     }
 }
 
@@ -310,4 +324,79 @@ fn fill<'a>(
         });
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A log whose records are of the events with these serials, in this order.
+    fn log(serials: &[u64]) -> String {
+        serials
+            .iter()
+            .map(|s| format!("type=CWD msg=audit(1700000000.000:{s}): cwd=\"/\"\n"))
+            .collect()
+    }
+
+    /// `text` cut after the lines numbered in `cuts` (ascending).
+    fn cut<'a>(text: &'a str, cuts: &[usize]) -> Vec<&'a str> {
+        let ends: Vec<usize> = text.match_indices('\n').map(|(at, _)| at + 1).collect();
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for &line in cuts {
+            parts.push(&text[start..ends[line]]);
+            start = ends[line];
+        }
+        parts.push(&text[start..]);
+        parts
+    }
+
+    #[test]
+    fn joined_parts_know_whether_events_interleave_wherever_the_log_is_cut() {
+        let logs: [&[u64]; 8] = [
+            &[1, 1, 2, 2, 3],
+            &[1, 2, 1],
+            &[1, 2, 2, 1],
+            &[1, 2, 3, 2, 4],
+            &[1, 1, 1, 2, 2],
+            &[3, 2, 1, 1],
+            &[1, 2, 3, 4, 5, 1],
+            &[5, 5, 6, 7, 6, 8],
+        ];
+        for serials in logs {
+            let text = log(serials);
+            // Events are numbered by first appearance: in order unless one comes back.
+            let mut first_seen: Vec<u64> = Vec::new();
+            let numbers: Vec<usize> = serials
+                .iter()
+                .map(|s| match first_seen.iter().position(|f| f == s) {
+                    Some(at) => at,
+                    None => {
+                        first_seen.push(*s);
+                        first_seen.len() - 1
+                    }
+                })
+                .collect();
+            let expected = numbers.is_sorted();
+            let n = serials.len();
+            let mut cuttings: Vec<Vec<usize>> = vec![vec![]];
+            cuttings.extend((0..n - 1).map(|a| vec![a]));
+            cuttings.extend((0..n - 1).flat_map(|a| (a + 1..n - 1).map(move |b| vec![a, b])));
+            for cuts in cuttings {
+                let scans = cut(&text, &cuts).into_iter().map(scan).collect();
+                let joined = join_scans(scans);
+                let events: Vec<usize> = joined
+                    .parts
+                    .iter()
+                    .flatten()
+                    .map(|l| l.event as usize)
+                    .collect();
+                assert_eq!(events, numbers, "{serials:?} cut after lines {cuts:?}");
+                assert_eq!(
+                    joined.in_order, expected,
+                    "{serials:?} cut after lines {cuts:?}"
+                );
+            }
+        }
+    }
 }
