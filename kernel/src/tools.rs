@@ -259,9 +259,12 @@ fn report_audit_issues(issues: &[sectools::AuditIssue], events: usize) {
 pub fn auditd(args: &AuditdArgs) -> anyhow::Result<()> {
     let table = read_column_table(&args.input)?;
     if let (None, Some(path)) = (&table, &args.input.output) {
-        // Raw text to a table file: straight into the frame, without events.
-        let bytes = read_input(args.input.input.as_deref())?;
-        let frame = sectools::auditd_frame(&jsonl::text(&bytes))?;
+        // Raw text to a table file: straight into the frame, without events. A file's
+        // long values are views into its text, not copies.
+        let frame = match args.input.input.as_deref() {
+            Some(file) if file != Path::new("-") => sectools::read_auditd_frame(file)?,
+            stdin => sectools::auditd_frame(&jsonl::text(&read_input(stdin)?))?,
+        };
         report_audit_issues(&frame.issues, frame.df.height());
         return Ok(data::write_table(&frame.df, path)?);
     }

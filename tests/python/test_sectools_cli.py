@@ -64,6 +64,10 @@ def test_missing_input_file_is_a_clear_error(huntrs_bin: Path) -> None:
     proc = run(huntrs_bin, "auditd", "/nonexistent/audit.log", ok=False)
     assert proc.returncode != 0
     assert "cannot read /nonexistent/audit.log" in proc.stderr
+    # Straight into a table, the file is read another way: the same error.
+    table = run(huntrs_bin, "auditd", "/nonexistent/audit.log", "-o", "/tmp/x.csv", ok=False)
+    assert table.returncode != 0
+    assert "cannot read /nonexistent/audit.log" in table.stderr
 
 
 def test_b64_items(huntrs_bin: Path) -> None:
