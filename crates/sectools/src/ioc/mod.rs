@@ -44,6 +44,7 @@ use scan::Wanted;
 
 mod anchors;
 mod finds;
+mod labels;
 mod scan;
 mod types;
 

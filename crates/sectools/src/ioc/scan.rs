@@ -7,24 +7,8 @@ use std::ops::Range;
 
 use super::anchors::{Anchor, Anchors, Positions};
 use super::finds::Finds;
+use super::labels::{is_label, label_end, label_start};
 use super::types::IocType;
-
-const fn label_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
-        b += 1;
-    }
-    t
-}
-static LABEL: [bool; 256] = label_table();
-
-#[inline]
-fn is_label(b: u8) -> bool {
-    LABEL[b as usize]
-}
 
 /// A dot separator at `i`: `.` or a defanged form. Returns its length and whether it was defanged.
 #[inline]
@@ -246,14 +230,8 @@ fn scan_hashes(text: &str, wanted: Wanted, out: &mut Finds) {
             continue;
         }
         // The word holding the block; the previous word ended before `i`.
-        let mut start = i;
-        while start > 0 && is_label(s[start - 1]) {
-            start -= 1;
-        }
-        let mut end = i + 16;
-        while end < n && is_label(s[end]) {
-            end += 1;
-        }
+        let start = label_start(s, i);
+        let end = label_end(s, i + 16);
         // Any later hash word holds a whole block after this word's end.
         i = (end + 1).next_multiple_of(16);
         let glued = (start > 0 && s[start - 1] >= 0x80) || (end < n && s[end] >= 0x80);
@@ -349,9 +327,7 @@ fn scan_dotted(
         // Back to the start of the run.
         let mut start = sep.start;
         loop {
-            while start > 0 && is_label(s[start - 1]) {
-                start -= 1;
-            }
+            start = label_start(s, start);
             match dot_ending_at(s, start) {
                 Some(len) if start > len && is_label(s[start - len - 1]) => start -= len,
                 _ => break,
@@ -363,9 +339,7 @@ fn scan_dotted(
         let mut j = start;
         loop {
             let label_start = j;
-            while j < n && is_label(s[j]) {
-                j += 1;
-            }
+            j = label_end(s, j);
             labels.push(label_start..j);
             match dot_at(s, j) {
                 Some((len, fanged)) if j + len < n && is_label(s[j + len]) => {
@@ -495,9 +469,7 @@ fn scan_emails(
         let mut j = dstart;
         let mut domain_defanged = false;
         loop {
-            while j < s.len() && is_label(s[j]) {
-                j += 1;
-            }
+            j = label_end(s, j);
             match dot_at(s, j) {
                 Some((len, fanged)) if j + len < s.len() && is_label(s[j + len]) => {
                     domain_defanged |= fanged;
