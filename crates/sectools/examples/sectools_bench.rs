@@ -279,12 +279,13 @@ fn read_lines(path: &Path) -> BenchResult<Vec<String>> {
 }
 
 /// Occurrences of each non-null value, like pandas's `value_counts().sort_index()`.
+/// Counted in a hash map (one hash and one comparison a value), then sorted.
 fn count_strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> BTreeMap<&'a str, usize> {
-    let mut counts = BTreeMap::new();
+    let mut counts: rustc_hash::FxHashMap<&str, usize> = Default::default();
     for value in values.flatten() {
         *counts.entry(value).or_default() += 1;
     }
-    counts
+    counts.into_iter().collect()
 }
 
 fn median(values: &[f64]) -> Option<f64> {
