@@ -6,7 +6,13 @@
 /// How many parts of at least `min_part` (bytes, rows, …) `size` splits into, at
 /// most one per core (the process's CPU affinity counts).
 pub(crate) fn threads_for(size: usize, min_part: usize) -> usize {
-    cores().min(size / min_part.max(1)).max(1)
+    let parts = size / min_part.max(1);
+    // Asking for the cores reads cgroup files (a dozen system calls): not for inputs
+    // too small to split, which callers such as `jsonl::text` see once per line.
+    if parts <= 1 {
+        return 1;
+    }
+    cores().min(parts)
 }
 
 fn cores() -> usize {
