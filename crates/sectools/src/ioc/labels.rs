@@ -1,5 +1,5 @@
 //! Runs of label bytes (`[A-Za-z0-9_-]`: host-name labels, hash words), walked 16
-//! bytes at a time.
+//! bytes at a time, and blocks of hex digits.
 //!
 //! The dotted-run scanner walks every label of every run, back to its start and then
 //! forward to its end. Byte by byte, each label ended in a mispredicted branch; a
@@ -57,13 +57,54 @@ pub(super) fn label_start(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// One bit per label byte of `block`, with SSE2 (part of every x86-64 CPU).
+/// Whether all 16 bytes are hex digits (hash words are label runs of them).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(super) fn all_hex(block: &[u8; 16]) -> bool {
+    use std::arch::x86_64::_mm_movemask_epi8;
+    let (_, hex) = digits_and_letters(block, b'f');
+    // SAFETY: SSE2 is in the x86-64 baseline.
+    unsafe { _mm_movemask_epi8(hex) == 0xffff }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) fn all_hex(block: &[u8; 16]) -> bool {
+    block.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// One bit per label byte of `block`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn label_bits(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    let (v, alnum) = digits_and_letters(block, b'z');
+    // SAFETY: SSE2 is in the x86-64 baseline.
+    unsafe {
+        let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+        let underscore = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8));
+        _mm_movemask_epi8(_mm_or_si128(alnum, _mm_or_si128(dash, underscore))) as u32
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn label_bits(block: &[u8; 16]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (k, &b)| bits | u32::from(is_label(b)) << k)
+}
+
+/// `block` loaded, and a mask of its digits and letters `a..=last_letter` in either
+/// case, with SSE2 (part of every x86-64 CPU).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn digits_and_letters(
+    block: &[u8; 16],
+    last_letter: u8,
+) -> (std::arch::x86_64::__m128i, std::arch::x86_64::__m128i) {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_sub_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_or_si128, _mm_set1_epi8,
+        _mm_sub_epi8,
     };
     // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes of
     // `block` (unaligned loads are allowed).
@@ -76,20 +117,13 @@ fn label_bits(block: &[u8; 16]) -> u32 {
         };
         let digit = within(v, b'0', 9);
         // Setting bit 5 folds A-Z onto a-z and moves no other byte into a-z.
-        let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 25);
-        let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
-        let underscore = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8));
-        let label = _mm_or_si128(_mm_or_si128(digit, letter), _mm_or_si128(dash, underscore));
-        _mm_movemask_epi8(label) as u32
+        let letter = within(
+            _mm_or_si128(v, _mm_set1_epi8(0x20)),
+            b'a',
+            last_letter - b'a',
+        );
+        (v, _mm_or_si128(digit, letter))
     }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn label_bits(block: &[u8; 16]) -> u32 {
-    block
-        .iter()
-        .enumerate()
-        .fold(0, |bits, (k, &b)| bits | u32::from(is_label(b)) << k)
 }
 
 #[cfg(test)]
@@ -102,6 +136,18 @@ mod tests {
             let block: [u8; 16] = std::array::from_fn(|k| first + k as u8);
             let want = (0..16).fold(0, |bits, k| bits | u32::from(is_label(block[k])) << k);
             assert_eq!(label_bits(&block), want, "bytes {first:#x}..");
+            let hex = block.iter().all(u8::is_ascii_hexdigit);
+            assert_eq!(all_hex(&block), hex, "bytes {first:#x}..");
+            let mut hex_block = *b"0123456789abcdef";
+            for (k, &b) in block.iter().enumerate() {
+                hex_block[k] = b;
+                assert_eq!(
+                    all_hex(&hex_block),
+                    b.is_ascii_hexdigit(),
+                    "{b:#x} among hex digits"
+                );
+                hex_block[k] = b"0123456789ABCDEF"[k];
+            }
         }
     }
 

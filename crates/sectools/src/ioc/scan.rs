@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::anchors::{Anchor, Anchors, Positions};
 use super::finds::Finds;
-use super::labels::{is_label, label_end, label_start};
+use super::labels::{all_hex, is_label, label_end, label_start};
 use super::types::IocType;
 
 /// A dot separator at `i`: `.` or a defanged form. Returns its length and whether it was defanged.
@@ -249,34 +249,6 @@ fn scan_hashes(text: &str, wanted: Wanted, out: &mut Finds) {
 fn is_hex_word(word: &[u8]) -> bool {
     let block = |at: usize| all_hex(word[at..at + 16].try_into().expect("16 bytes"));
     word.len() >= 16 && (0..word.len() - 16).step_by(16).all(block) && block(word.len() - 16)
-}
-
-/// Whether all 16 bytes are hex digits, with SSE2 (part of every x86-64 CPU).
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn all_hex(block: &[u8; 16]) -> bool {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_sub_epi8,
-    };
-    // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes of
-    // `block` (unaligned loads are allowed).
-    unsafe {
-        let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-        // `x - low <= span` as unsigned bytes: min(d, span) == d.
-        let within = |x: __m128i, low: u8, span: u8| {
-            let d = _mm_sub_epi8(x, _mm_set1_epi8(low as i8));
-            _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(span as i8)), d)
-        };
-        let digit = within(v, b'0', 9);
-        let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', 5);
-        _mm_movemask_epi8(_mm_or_si128(digit, letter)) == 0xffff
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn all_hex(block: &[u8; 16]) -> bool {
-    is_hex_str(block)
 }
 
 /// Dotted runs (`label(.label)+`, defanged dots allowed) become IPv4 addresses or
