@@ -16,6 +16,8 @@ from huntrs_testing import CELL_TIMEOUT, STARTUP_TIMEOUT, run_ok
 # KernelTests waits TIMEOUT (15 s) for inspect replies, read from the module at
 # run time; rust-analyzer's first answer can take longer than that.
 jupyter_kernel_test.TIMEOUT = int(CELL_TIMEOUT)
+# Longest wait for the next IOPub message of a cell once its reply has come (seconds).
+IOPUB_STEP = 10.0
 
 
 class HuntrsKernelTests(jupyter_kernel_test.KernelTests):
@@ -29,9 +31,21 @@ class HuntrsKernelTests(jupyter_kernel_test.KernelTests):
         run_ok(cls.kc, "let warm_up = 1;", timeout=CELL_TIMEOUT)
 
     # KernelTests' own defaults (15 s) are tight for compiling cells on a busy
-    # two-core machine.
+    # two-core machine. After the reply it drains IOPub in 0.1 s steps until the idle
+    # status; a busy machine can take longer between two messages (seen once in a full run), so
+    # each step waits up to IOPUB_STEP. An idle status that never comes still fails.
     def execute_helper(self, code: str, timeout: int = int(CELL_TIMEOUT), **kwargs: Any):  # type: ignore[override]
-        return super().execute_helper(code, timeout=timeout, **kwargs)
+        iopub = self.kc.iopub_channel
+        get_msg = iopub.get_msg
+
+        def patient_get_msg(timeout: float | None = None) -> dict[str, Any]:
+            return get_msg(timeout=None if timeout is None else max(timeout, IOPUB_STEP))
+
+        iopub.get_msg = patient_get_msg
+        try:
+            return super().execute_helper(code, timeout=timeout, **kwargs)
+        finally:
+            del iopub.get_msg
 
     def history_helper(self, execute_first: Any, timeout: float | None = CELL_TIMEOUT, **histargs: Any):  # type: ignore[override]
         return super().history_helper(execute_first, timeout=timeout, **histargs)
