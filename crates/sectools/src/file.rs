@@ -113,6 +113,17 @@ fn read_at(
     Ok(done)
 }
 
+/// `bytes` as a `String`: moved without a copy when they are UTF-8 (checked as
+/// [`is_utf8`] does), otherwise with invalid sequences replaced.
+pub(crate) fn into_text(bytes: Vec<u8>) -> String {
+    if is_utf8(&bytes) {
+        // SAFETY: just checked.
+        unsafe { String::from_utf8_unchecked(bytes) }
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
 /// Whether `bytes` are UTF-8, checked in parts on the cores when there are many.
 pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
     is_utf8_in_parts(bytes, threads_for(bytes.len(), MIN_PART_BYTES))
@@ -226,5 +237,15 @@ mod tests {
         run[30..36].fill(0x80);
         assert!(!is_utf8_in_parts(&run, 2));
         assert!(is_utf8_in_parts(&[], 4));
+    }
+
+    #[test]
+    fn text_is_moved_when_valid_and_repaired_when_not() {
+        let valid = "aé€😀".repeat(3).into_bytes();
+        let at = valid.as_ptr();
+        let text = into_text(valid);
+        assert_eq!(text, "aé€😀".repeat(3));
+        assert_eq!(text.as_ptr(), at, "moved, not copied");
+        assert_eq!(into_text(b"ok\xFFok".to_vec()), "ok\u{FFFD}ok");
     }
 }

@@ -446,13 +446,7 @@ pub fn auditd_frame_threads(text: &str, threads: usize) -> Result<AuditFrame, Se
 /// than copies of them.
 pub fn read_auditd_frame(path: impl AsRef<Path>) -> Result<AuditFrame, SectoolsError> {
     let bytes = crate::read_file(path.as_ref()).map_err(|e| SectoolsError::io(&path, e))?;
-    let text = if crate::file::is_utf8(&bytes) {
-        // SAFETY: just checked.
-        unsafe { String::from_utf8_unchecked(bytes) }
-    } else {
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    let buffer = Buffer::from(text.into_bytes());
+    let buffer = Buffer::from(crate::file::into_text(bytes).into_bytes());
     // SAFETY: the bytes are those of the `String` just made, moved without a copy.
     let text = unsafe { std::str::from_utf8_unchecked(&buffer) };
     reader::frame(
