@@ -633,6 +633,9 @@ def _wait_for_warming_spare(cache: Path, timeout: float = 300.0) -> None:
     raise AssertionError(f"a spare engine in {folder} was still warming up after {timeout:.0f} s")
 
 
+COLD_BUILD_TIMEOUT = 1200
+
+
 def _make_preload_cache_stale() -> Path:
     """Turns the session's preload cache into one that needs building: no `preload.ok`
     and no compiled huntrs crates, as after installing a new huntrs version, with the
@@ -658,6 +661,9 @@ def _make_preload_cache_stale() -> Path:
     return cache
 
 
+# It compiles the four preloaded crates, which takes 3-6 minutes on a busy two-core
+# machine; pytest.ini's 300 s per-test limit is for tests that compile nothing.
+@pytest.mark.timeout(COLD_BUILD_TIMEOUT + 120)
 def test_first_start_on_a_stale_cache_shows_build_progress():
     """When the preload cache needs building, the first cell waits for the preloaded
     crates to compile, and shows that happening instead of hanging silently."""
@@ -669,7 +675,7 @@ def test_first_start_on_a_stale_cache_shows_build_progress():
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
-        cell = run(kc, 'sectools::refang("hxxp://cold[.]example")', timeout=1200)
+        cell = run(kc, 'sectools::refang("hxxp://cold[.]example")', timeout=COLD_BUILD_TIMEOUT)
         assert cell.status == "ok" and cell.result == '"http://cold.example"', cell.describe()
         stderr = "".join(
             m["content"]["text"] for m in cell.iopub if m["msg_type"] == "stream" and m["content"]["name"] == "stderr"
