@@ -38,4 +38,4 @@ cargo build --quiet -p nbtools --example view_gallery
 "$HUNTRS_BIN" preload
 
 step "kernel tests through Jupyter clients"
-"$HUNTRS_VENV/bin/python" -m pytest tests/python -q
+"$HUNTRS_VENV/bin/python" -m pytest tests/python -q --durations=12
