@@ -291,6 +291,47 @@ fn tree_frame_has_the_tree_columns_and_inferred_parents() {
 }
 
 #[test]
+fn processes_that_are_each_others_parent_stand_alone_with_their_parent_keys() {
+    // Two processes created at the same moment, each naming the other's id as its
+    // parent: each is the other's parent, so neither is reachable from a root.
+    let events = df! {
+        "TimeGenerated" => ["2024-03-01 10:00:00", "2024-03-01 10:00:00", "2024-03-01 10:00:05"],
+        "EventID" => [4688, 4688, 4688],
+        "NewProcessName" => [r"C:\A.exe", r"C:\B.exe", r"C:\C.exe"],
+        "NewProcessId" => ["0x1", "0x2", "0x3"],
+        "ProcessId" => ["0x2", "0x1", "0x9"],
+    }
+    .unwrap();
+    let tree = build_process_tree(&events, None).unwrap();
+    let node = |pid: &str| tree.nodes().find(|n| n.pid() == Some(pid)).unwrap();
+    let (a, b) = (node("0x1"), node("0x2"));
+    assert_eq!(a.proc_key(), r"c:\a.exe|0x1|2024-03-01 10:00:00.000000");
+    assert_eq!(a.parent_key(), Some(b.proc_key()));
+    assert_eq!(b.parent_key(), Some(a.proc_key()));
+    for n in [a, b] {
+        assert!(n.parent().is_none() && !n.is_root() && n.depth() == 1);
+    }
+    // The third process hangs from an inferred parent, whose key is its parent_key.
+    let c = node("0x3");
+    let inferred = c.parent().unwrap();
+    assert!(inferred.is_inferred() && inferred.is_root());
+    assert_eq!(c.parent_key(), Some(inferred.proc_key()));
+    assert_eq!(inferred.parent_key(), None);
+    let df = tree.to_df();
+    let keys = df.column("parent_key").unwrap().str().unwrap();
+    let frame_keys: Vec<_> = keys.iter().collect();
+    assert_eq!(
+        frame_keys,
+        [
+            Some(b.proc_key()),
+            Some(a.proc_key()),
+            Some(inferred.proc_key()),
+            None
+        ]
+    );
+}
+
+#[test]
 fn auditd_execve_events_make_a_linux_tree() {
     let log = sectools::parse_auditd(&common::read_fixture("fixtures/auditd_sample.log"));
     let events = log.to_df().unwrap();
