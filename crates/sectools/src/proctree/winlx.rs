@@ -70,7 +70,9 @@ impl Inputs {
             // The logon id tells inferred parents apart, as in msticpy.
             logons: optional(&schema.logon_id)?,
             parent_names: optional(&schema.parent_name)?,
-            times: times.into_iter().map(Option::unwrap_or_default).collect(),
+            // From a slice, so sized exactly: the builder keeps it to the end, and the
+            // parsed `Option`s were collected with room to spare.
+            times: times.iter().map(|t| t.unwrap_or_default()).collect(),
         })
     }
 }
