@@ -49,8 +49,17 @@ fn table_error(path: &Path, error: impl std::fmt::Display) -> DataError {
 
 /// Reads a CSV, Parquet or JSON-lines file. With `all_strings`, CSV and JSON-lines columns are read as text
 /// (no type inference), which keeps ids such as `0x3e7` or `00123` as written.
+///
+/// Text columns are compacted ([`sectools::compact_text`]): each distinct long value is
+/// stored once, so tables of repetitive logs take a fraction of what the reader left.
 pub fn read_table(path: impl AsRef<Path>, all_strings: bool) -> Result<DataFrame, DataError> {
     let path = path.as_ref();
+    let mut df = read_table_as_read(path, all_strings)?;
+    sectools::compact_text(&mut df).map_err(|e| table_error(path, e))?;
+    Ok(df)
+}
+
+fn read_table_as_read(path: &Path, all_strings: bool) -> Result<DataFrame, DataError> {
     let format = TableFormat::from_path(path)?;
     if !path.is_file() {
         return Err(table_error(path, "no such file"));
@@ -185,6 +194,33 @@ mod tests {
         );
         let _ = std::fs::remove_file(parquet);
         let _ = std::fs::remove_file(csv);
+    }
+
+    #[test]
+    fn repeated_text_is_read_into_one_copy_per_distinct_value() {
+        let image = r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe";
+        let host = "WKS-0042.contoso.local";
+        let mut csv = String::from("Computer,NewProcessName,pid\n");
+        for i in 0..5000 {
+            csv.push_str(&format!("{host},{image},0x{i:x}\n"));
+        }
+        let path = temp_path("repeated.csv");
+        std::fs::write(&path, &csv).expect("write");
+        let df = read_table(&path, false).expect("read");
+        let text = |name: &str| -> usize {
+            let column = df.column(name).expect("column").str().expect("text");
+            column.downcast_iter().map(|a| a.total_buffer_len()).sum()
+        };
+        // One copy per chunk the reader made, however many rows repeat it.
+        let chunks = df.column("NewProcessName").expect("c").n_chunks();
+        assert_eq!(text("NewProcessName"), image.len() * chunks);
+        assert_eq!(text("Computer"), host.len() * chunks);
+        // Short ids live in their views.
+        assert_eq!(text("pid"), 0);
+        let values = df.column("NewProcessName").expect("c").str().expect("text");
+        assert_eq!(values.len(), 5000);
+        assert!(values.into_iter().all(|v| v == Some(image)));
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

@@ -17,8 +17,8 @@
 //! is the API), one warm-up call runs on the whole input, then N timed repetitions.
 //! Each repetition also builds its summary (counts by type), because bench.py's timed
 //! region does too. Prints one JSON object to stdout: `workload`, `reps`, `wall_s`,
-//! `cpu_s`, `median_wall_s`, `median_cpu_s`, `summary`, `setup_rss_mb`, `peak_rss_mb`
-//! and `threads`.
+//! `cpu_s`, `median_wall_s`, `median_cpu_s`, `summary`, `setup_s` (loading, untimed above),
+//! `setup_rss_mb`, `peak_rss_mb` and `threads`.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -58,7 +58,9 @@ fn main() -> BenchResult<()> {
     }
     let path = PathBuf::from(file);
     // Defaults are bench.py's repetitions for the same workload.
+    let setup_started = Instant::now();
     let (default_reps, mut call) = setup(&workload, &path)?;
+    let setup_s = setup_started.elapsed().as_secs_f64();
     let reps = reps.unwrap_or(default_reps).max(1);
     // Peak so far, input loaded: bench.py's setup_rss_mb, to tell input from work.
     let setup_rss_mb = peak_rss_mb();
@@ -88,6 +90,7 @@ fn main() -> BenchResult<()> {
         "cpu_s": cpu,
         "median_wall_s": median(&wall),
         "median_cpu_s": median(&cpu),
+        "setup_s": setup_s,
         "warmup_s": warmup_s,
         "summary": summary,
         "setup_rss_mb": setup_rss_mb,
@@ -99,6 +102,19 @@ fn main() -> BenchResult<()> {
     });
     println!("{out}");
     Ok(())
+}
+
+/// A CSV file as `data::read_table` reads it for huntrs's commands and notebooks: types
+/// inferred from the first 10,000 rows (or every column as text), then the text columns
+/// compacted ([`sectools::compact_text`]).
+fn read_table_csv(path: &Path, all_strings: bool) -> BenchResult<DataFrame> {
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(if all_strings { 0 } else { 10_000 }))
+        .try_into_reader_with_file_path(Some(path.into()))?
+        .finish()?;
+    sectools::compact_text(&mut df)?;
+    Ok(df)
 }
 
 /// Loads the workload's input (untimed) and returns its default repetitions and the
@@ -141,11 +157,7 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
         }
         "b64_unpack_df_20k" => {
             // All columns as strings, as pandas reads them with keep_default_na=False.
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .try_into_reader_with_file_path(Some(path.into()))?
-                .finish()?;
+            let df = read_table_csv(path, true)?;
             let unpacker = B64Unpacker::default();
             (
                 3,
@@ -181,11 +193,7 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
             // Loaded untimed with type inference, as `huntrs proctree` reads it; times
             // stay text, so parsing them is part of the timed build (msticpy's
             // bench.py parses its dates while loading, untimed).
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(10_000))
-                .try_into_reader_with_file_path(Some(path.into()))?
-                .finish()?;
+            let df = read_table_csv(path, false)?;
             let schema = (workload == "proctree_winmin")
                 .then(|| {
                     sectools::ProcSchema::from_json(
@@ -212,11 +220,7 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
             )
         }
         "cluster_features_100k" => {
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(10_000))
-                .try_into_reader_with_file_path(Some(path.into()))?
-                .finish()?;
+            let df = read_table_csv(path, false)?;
             (
                 3,
                 Box::new(move || {
@@ -228,11 +232,7 @@ fn setup(workload: &str, path: &Path) -> BenchResult<(usize, Call)> {
         "dbcluster_100k_A" | "dbcluster_100k_B" => {
             use sectools::eventcluster::{ClusterOptions, add_process_features, dbcluster_events};
             // Features are computed untimed, as bench.py caches them.
-            let df = CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(10_000))
-                .try_into_reader_with_file_path(Some(path.into()))?
-                .finish()?;
+            let df = read_table_csv(path, false)?;
             let features = add_process_features(&df, Some('\\'))?;
             let (columns, eps) = if workload.ends_with('A') {
                 (

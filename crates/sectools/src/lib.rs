@@ -38,7 +38,7 @@ pub use b64::{B64Limits, B64Note, B64Result, B64Unpacker, DecodedItem, Encoding}
 pub use cmd_line::{CmdHit, CmdRule, CmdRules, MatchedIn, cmd_speed};
 pub use error::SectoolsError;
 pub use file::read_file;
-pub use frame::time_column_ns;
+pub use frame::{compact_text, time_column_ns};
 pub use ioc::{Ioc, IocExtractor, IocRef, IocScratch, IocType, classify_ip, validate};
 pub use polars;
 pub use proctree::{

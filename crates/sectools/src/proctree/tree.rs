@@ -212,7 +212,8 @@ struct Columns {
     pid: StringChunked,
     host: Option<StringChunked>,
     cmd_line: Option<StringChunked>,
-    time: Vec<Option<i64>>,
+    /// The frame's own time column (shared, not a copy), as UTC nanoseconds.
+    time: Int64Chunked,
 }
 
 /// A process of a [`ProcessTree`].
@@ -268,7 +269,7 @@ impl<'t> ProcessNode<'t> {
 
     /// Creation time, UTC nanoseconds (the epoch for inferred parents of unknown time).
     pub fn time(&self) -> Option<i64> {
-        self.tree.columns.time[self.row()]
+        self.tree.columns.time.get(self.row())
     }
 
     /// Host, when the schema has a host column.
@@ -507,10 +508,6 @@ impl ProcessTree {
                 is_leaf: !has_child[k],
             });
         }
-        let ordered: Vec<&Proc<'_>> = order
-            .iter()
-            .map(|&k| &procs[kept[k as usize] as usize])
-            .collect();
         let source_index: Vec<u32> = order
             .iter()
             .map(|&k| source_position[kept[k as usize] as usize])
@@ -524,8 +521,18 @@ impl ProcessTree {
             parent_of,
         ));
         drop((is_root, has_child, starts, fill, children_src, stack));
-        drop((depth, reached, position, row_of, order));
-        let (frame, columns) = frame(&ordered, &mut links, &source_index, names, input, schema)?;
+        drop((depth, reached, position, row_of));
+        let by_frame = frame_order(&mut links, input.height());
+        let in_frame_order: Vec<&Proc<'_>> = by_frame
+            .iter()
+            .map(|&at| &procs[kept[order[at as usize] as usize] as usize])
+            .collect();
+        drop(order);
+        let of_procs = proc_columns(&in_frame_order, &by_frame, &links, names, input, schema)?;
+        // The tree's own columns are written once the processes are gone.
+        drop(in_frame_order);
+        drop(procs);
+        let (frame, columns) = frame(of_procs, &links, &by_frame, &source_index, schema)?;
         Ok(ProcessTree {
             links,
             children,
@@ -736,55 +743,81 @@ fn inferred_rows(
     Ok(DataFrame::new(m, columns)?)
 }
 
-/// The output frame: the input's rows, then the inferred ones, with the tree's columns.
-/// Sets each node's `frame_row`.
-fn frame(
-    procs: &[&Proc<'_>],
-    links: &mut [Links],
-    source_index: &[u32],
-    names: &Names<'_>,
-    input: &DataFrame,
-    schema: &ProcSchema,
-) -> Result<(DataFrame, Columns), SectoolsError> {
-    let n = procs.len();
-    // Frame order: input rows by row number, then inferred processes in tree order.
-    let mut slot = vec![u32::MAX; input.height()];
+/// Frame order: input rows by row number, then inferred processes in tree order; the
+/// tree positions in that order. Sets each node's `frame_row`.
+fn frame_order(links: &mut [Links], input_height: usize) -> Vec<u32> {
+    let mut slot = vec![u32::MAX; input_height];
     for (at, l) in links.iter().enumerate() {
         if let Some(row) = l.source_row {
             slot[row as usize] = at as u32;
         }
     }
     let mut by_frame: Vec<u32> = slot.into_iter().filter(|&at| at != u32::MAX).collect();
-    let real = by_frame.len();
-    by_frame.extend((0..n as u32).filter(|&at| links[at as usize].source_row.is_none()));
+    by_frame.extend((0..links.len() as u32).filter(|&at| links[at as usize].source_row.is_none()));
     for (row, &at) in by_frame.iter().enumerate() {
         links[at as usize].frame_row = row as u32;
     }
-    let links: &[Links] = links;
-    let procs: Vec<&Proc<'_>> = by_frame.iter().map(|&at| procs[at as usize]).collect();
-    // The key columns are the largest, and independent of the rest: on a second core.
-    let (keys, rest) = std::thread::scope(|scope| {
-        let keys = scope.spawn(|| key_columns(&procs, &by_frame, links, names));
-        let rest = (|| -> Result<_, SectoolsError> {
-            let df = input_rows(input, &procs, &by_frame, real, links, schema)?;
-            Ok((df, tree_columns(links, &by_frame, source_index)))
-        })();
-        let keys = crate::parallel::joined(keys);
-        (keys, rest)
-    });
-    let (proc_key, parent_key) = keys?;
-    let (mut df, (path, source_index, parent_index)) = rest?;
-    let time: Vec<Option<i64>> = procs.iter().map(|p| p.time).collect();
+    by_frame
+}
+
+/// The frame's columns that come from the processes themselves.
+struct ProcColumns {
+    /// The input's rows and the inferred ones, with their times.
+    df: DataFrame,
+    proc_key: StringChunked,
+    parent_key: StringChunked,
+}
+
+/// The input's rows, then the inferred ones (`procs` in frame order), with keys and times.
+fn proc_columns(
+    procs: &[&Proc<'_>],
+    by_frame: &[u32],
+    links: &[Links],
+    names: &Names<'_>,
+    input: &DataFrame,
+    schema: &ProcSchema,
+) -> Result<ProcColumns, SectoolsError> {
+    let real = procs.iter().take_while(|p| p.row.is_some()).count();
+    // On this thread, although the rows could be gathered on another meanwhile: a
+    // thread allocates from its own arena, where the memory a tree built before freed
+    // is not reused, and the keys are the largest columns built.
+    let (proc_key, parent_key) = key_columns(procs, by_frame, links, names)?;
+    let mut df = input_rows(input, procs, by_frame, real, links, schema)?;
+    let time: Int64Chunked = procs.iter().map(|p| p.time).collect();
     df.with_column(
-        Column::new(schema.time_stamp.as_str().into(), &time[..]).cast(&DataType::Datetime(
-            TimeUnit::Nanoseconds,
-            Some(TimeZone::UTC),
-        ))?,
+        time.into_column()
+            .with_name(schema.time_stamp.as_str().into())
+            .cast(&DataType::Datetime(
+                TimeUnit::Nanoseconds,
+                Some(TimeZone::UTC),
+            ))?,
     )?;
+    Ok(ProcColumns {
+        df,
+        proc_key,
+        parent_key,
+    })
+}
+
+/// The output frame: the process columns with the tree's columns added.
+fn frame(
+    of_procs: ProcColumns,
+    links: &[Links],
+    by_frame: &[u32],
+    source_index: &[u32],
+    schema: &ProcSchema,
+) -> Result<(DataFrame, Columns), SectoolsError> {
+    let n = by_frame.len();
+    let ProcColumns {
+        mut df,
+        proc_key,
+        parent_key,
+    } = of_procs;
+    let (path, source_index, parent_index) = tree_columns(links, by_frame, source_index);
     let mut depth = Vec::with_capacity(n);
     let (mut is_root, mut is_leaf) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut is_branch, mut is_inferred) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for &at in &by_frame {
+    for &at in by_frame {
         let l = &links[at as usize];
         depth.push(l.depth);
         is_root.push(l.is_root);
@@ -821,7 +854,11 @@ fn frame(
         proc_key,
         parent_key,
         path,
-        time,
+        time: df
+            .column(&schema.time_stamp)?
+            .datetime()?
+            .physical()
+            .clone(),
     };
     Ok((df, columns))
 }
