@@ -19,6 +19,7 @@ if [[ ! -f "$MPBENCH_DATA/cluster_events.csv" && ! -f "$MPBENCH_DATA/cluster_fea
 fi
 bash bench/install-msticpy.sh
 if [[ -z "${ANALYSIS_BENCH_BIN:-}" ]]; then
-    cargo build --quiet -p sectools --example analysis_bench
+    # --workspace: polars with the features the tests built it with (see bench-sectools.sh).
+    cargo build --quiet --workspace --example analysis_bench
 fi
 exec python3 bench/analysis.py "$@"

@@ -14,8 +14,9 @@ cd "$HUNTRS_ROOT"
 dir="${KQL_BENCH_DIR:-${HUNTRS_BENCH_DIR:-$HOME/.cache/huntrs/bench}/kql}"
 rows="${KQL_BENCH_ROWS:-10000000}"
 reps="${KQL_BENCH_REPS:-3}"
-# data at opt-level 2, as the kernel's preload builds it for notebooks.
-cargo build --quiet -p data --example kql_bench --config 'profile.dev.package.data.opt-level=2'
+# data at opt-level 2, as the kernel's preload builds it for notebooks; --workspace so that
+# polars keeps the features the tests built it with (-p data alone compiles it again).
+cargo build --quiet --workspace --example kql_bench --config 'profile.dev.package.data.opt-level=2'
 bin="$CARGO_TARGET_DIR/debug/examples/kql_bench"
 if [[ ! -f "$dir/Events.parquet" || "$(cat "$dir/rows" 2>/dev/null)" != "$rows" ]]; then
     echo "generating $rows rows in $dir"

@@ -33,7 +33,9 @@ else
 fi
 # The same sectools calls timed in-process, as msticpy is (sectools.py's in-proc columns).
 if [[ -z "${SECTOOLS_BENCH_BIN:-}" ]]; then
-    cargo build --quiet -p sectools --example sectools_bench
+    # Built for the whole workspace, so polars gets the features the tests and the
+    # kernel built it with: `-p sectools` alone would compile it again (~20 minutes).
+    cargo build --quiet --workspace --example sectools_bench
 fi
 
 # gen_data.py is deterministic (~30 s), so existing data that matches its own

@@ -28,7 +28,7 @@ if [[ -z "${VIEW_BENCH_BIN:-}" ]]; then
     # (kernel/src/preload.rs); a plain dev build leaves nbtools itself at opt-level 0.
     # The profile is part of the artifact's hash, so this does not replace the
     # ordinary dev build of nbtools in the shared target directory.
-    cargo build --quiet -p nbtools --example view_bench \
+    cargo build --quiet --workspace --example view_bench \
         --config 'profile.dev.package.nbtools.opt-level=2'
 fi
 exec python3 bench/views.py "$@"
