@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(text("pid"), 0);
         let values = df.column("NewProcessName").expect("c").str().expect("text");
         assert_eq!(values.len(), 5000);
-        assert!(values.into_iter().all(|v| v == Some(image)));
+        assert!(values.iter().all(|v| v == Some(image)));
         let _ = std::fs::remove_file(path);
     }
 
