@@ -193,14 +193,7 @@ pub(crate) fn processes<'a>(
     for i in 0..n {
         let (_, _, time, key) = created.at(i, names);
         let (_, _, _, parent_key) = initiating.at(i, names);
-        procs.push(Proc {
-            row: Some(i as u32),
-            time,
-            key,
-            parent_key,
-            parent: None,
-            inferred: None,
-        });
+        procs.push(Proc::new(Some(i as u32), time, key, parent_key, None, None));
     }
 
     // Initiating processes that are not rows (with a known parent) of their own
@@ -225,20 +218,20 @@ pub(crate) fn processes<'a>(
             continue;
         }
         let (grand_name, grand_id, _, grand_key) = grand.at(i, names);
-        let proc = Proc {
-            row: None,
-            time: initiating.times[i],
-            key: Some(key),
-            parent_key: grand_key,
-            parent: None,
-            inferred: Some(Box::new(InferredRow {
+        let proc = Proc::new(
+            None,
+            initiating.times[i],
+            Some(key),
+            grand_key,
+            None,
+            Some(Box::new(InferredRow {
                 name: initiating.names[i],
                 pid: initiating.ids[i],
                 parent_name: grand_name,
                 parent_id: grand_id,
                 host: host(i),
             })),
-        };
+        );
         parents.push((proc, i));
     }
 
@@ -271,19 +264,19 @@ pub(crate) fn processes<'a>(
         if all_keys.contains(&key) || !seen.insert(key) {
             continue;
         }
-        grandparents.push(Proc {
-            row: None,
+        grandparents.push(Proc::new(
+            None,
             time,
-            key: Some(key),
-            parent_key: None,
-            parent: None,
-            inferred: Some(Box::new(InferredRow {
+            Some(key),
+            None,
+            None,
+            Some(Box::new(InferredRow {
                 name,
                 pid,
                 host,
                 ..InferredRow::default()
             })),
-        });
+        ));
     }
     procs.extend(parents.into_iter().map(|(p, _)| p));
     procs.extend(grandparents);

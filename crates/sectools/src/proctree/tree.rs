@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::OnceLock;
 
 use polars::prelude::*;
@@ -55,28 +57,72 @@ impl<'a> Names<'a> {
 
 /// A process's identity, msticpy's `name|pid|time` key: lower-case name, id, and the
 /// creation time rounded to 10 µs when written out.
-#[derive(Debug, Clone, Copy, Eq, Hash)]
+///
+/// 24 bytes: the id is held as a pointer and a 32-bit length rather than a `&str`
+/// (16 bytes), and every process carries two keys, so a 200k-event build keeps
+/// 3 MB less at its peak.
+#[derive(Clone, Copy)]
 pub(crate) struct Key<'a> {
     pub name: u32,
-    pub pid: &'a str,
+    pid_len: u32,
+    pid_ptr: NonNull<u8>,
     pub time: i64,
+    _pid: PhantomData<&'a str>,
 }
+
+// SAFETY: a `Key` is a `&'a str` taken apart, plus plain numbers; `&str` is Send and Sync.
+unsafe impl Send for Key<'_> {}
+// SAFETY: as for Send.
+unsafe impl Sync for Key<'_> {}
 
 impl PartialEq for Key<'_> {
     // Keys are compared at every hash-map probe; ids are a few bytes (see `short_eq`).
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.time == other.time && short_eq(self.pid, other.pid)
+        self.name == other.name && self.time == other.time && short_eq(self.pid(), other.pid())
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl Hash for Key<'_> {
+    // By value, as `eq` compares: the id's text, not where it is stored.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.pid().hash(state);
+        self.time.hash(state);
+    }
+}
+
+impl fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("name", &self.name)
+            .field("pid", &self.pid())
+            .field("time", &self.time)
+            .finish()
     }
 }
 
 impl<'a> Key<'a> {
+    /// `None` when a part is missing (or an id is over 4 GiB long, which no data has).
     pub(crate) fn new(name: Option<u32>, pid: Option<&'a str>, time: Option<i64>) -> Option<Self> {
-        // Rounded here so that keys equal when written are equal when compared.
+        let pid = pid?;
         Some(Key {
             name: name?,
-            pid: pid?,
+            pid_len: u32::try_from(pid.len()).ok()?,
+            pid_ptr: NonNull::from(pid.as_bytes()).cast(),
+            // Rounded here so that keys equal when written are equal when compared.
             time: round_10us(time?),
+            _pid: PhantomData,
         })
+    }
+
+    /// The process id as the data gives it.
+    pub(crate) fn pid(&self) -> &'a str {
+        let bytes = std::ptr::slice_from_raw_parts(self.pid_ptr.as_ptr(), self.pid_len as usize);
+        // SAFETY: `new` took pointer and length from a `&'a str`, which `_pid` keeps
+        // borrowed for 'a, so they still describe that string.
+        unsafe { std::str::from_utf8_unchecked(&*bytes) }
     }
 
     fn write(&self, names: &Names<'_>, times: &mut KeyTimes, out: &mut String) {
@@ -87,7 +133,7 @@ impl<'a> Key<'a> {
     fn append(&self, names: &Names<'_>, times: &mut KeyTimes, out: &mut String) {
         out.push_str(names.lower(self.name));
         out.push('|');
-        out.push_str(self.pid);
+        out.push_str(self.pid());
         out.push('|');
         times.push(out, self.time);
     }
@@ -106,19 +152,54 @@ pub(crate) fn round_10us(ns: i64) -> i64 {
 }
 
 /// One process while the tree is built: an input row or an inferred parent.
+///
+/// A large table has hundreds of thousands of these at the build's memory peak, so
+/// absent indexes are sentinels rather than `Option`s (80 bytes instead of 104);
+/// the accessors give them back as `Option`s.
 #[derive(Debug, Clone)]
 pub(crate) struct Proc<'a> {
-    /// Input row; `None` for an inferred process.
-    pub row: Option<u32>,
+    /// Input row; [`NO_INDEX`] for an inferred process.
+    row: u32,
+    /// The parent's index among the processes, when the builder matched it (its key
+    /// is then `parent_key`); otherwise [`NO_INDEX`], and the parent is found by key.
+    parent: u32,
     /// UTC nanoseconds; inferred parents of unknown time are at the epoch.
     pub time: Option<i64>,
     pub key: Option<Key<'a>>,
     pub parent_key: Option<Key<'a>>,
-    /// The parent's index among the processes, when the builder matched it (its key
-    /// is then `parent_key`); otherwise the parent is found by key.
-    pub parent: Option<u32>,
     /// An inferred process's row of the frame; an input row is its own.
     pub inferred: Option<Box<InferredRow<'a>>>,
+}
+
+/// No row or process: polars numbers rows (`IdxSize`, u32) below `u32::MAX`.
+const NO_INDEX: u32 = u32::MAX;
+
+impl<'a> Proc<'a> {
+    pub(crate) fn new(
+        row: Option<u32>,
+        time: Option<i64>,
+        key: Option<Key<'a>>,
+        parent_key: Option<Key<'a>>,
+        parent: Option<u32>,
+        inferred: Option<Box<InferredRow<'a>>>,
+    ) -> Self {
+        Proc {
+            row: row.unwrap_or(NO_INDEX),
+            parent: parent.unwrap_or(NO_INDEX),
+            time,
+            key,
+            parent_key,
+            inferred,
+        }
+    }
+
+    pub(crate) fn row(&self) -> Option<u32> {
+        (self.row != NO_INDEX).then_some(self.row)
+    }
+
+    pub(crate) fn parent(&self) -> Option<u32> {
+        (self.parent != NO_INDEX).then_some(self.parent)
+    }
 }
 
 /// What an inferred process's row in the frame holds: what its children say about it.
@@ -174,18 +255,38 @@ impl fmt::Display for TreeSummary {
     }
 }
 
-/// Links of one process, by position in tree order.
+/// Links of one process, by position in tree order. A tree keeps one per process,
+/// so absent indexes are [`NO_INDEX`] (28 bytes instead of 36).
 #[derive(Debug, Clone)]
 struct Links {
-    parent: Option<u32>,
+    parent: u32,
     children: std::ops::Range<u32>,
     depth: u32,
-    source_row: Option<u32>,
+    source_row: u32,
     /// Row of the output frame.
     frame_row: u32,
     is_root: bool,
     is_leaf: bool,
 }
+
+impl Links {
+    fn parent(&self) -> Option<u32> {
+        (self.parent != NO_INDEX).then_some(self.parent)
+    }
+
+    fn source_row(&self) -> Option<u32> {
+        (self.source_row != NO_INDEX).then_some(self.source_row)
+    }
+}
+
+// The sizes the comments above count on (64-bit targets).
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<Key<'static>>() == 24);
+    assert!(std::mem::size_of::<Option<Key<'static>>>() == 24);
+    assert!(std::mem::size_of::<Proc<'static>>() == 80);
+    assert!(std::mem::size_of::<Links>() == 28);
+};
 
 /// Process trees built from process events: see [`build_process_tree`](super::build_process_tree).
 ///
@@ -302,12 +403,12 @@ impl<'t> ProcessNode<'t> {
 
     /// Row of the input frame (after filtering to process events); `None` if inferred.
     pub fn source_row(&self) -> Option<usize> {
-        self.links().source_row.map(|r| r as usize)
+        self.links().source_row().map(|r| r as usize)
     }
 
     /// The parent process.
     pub fn parent(&self) -> Option<ProcessNode<'t>> {
-        self.links().parent.map(|p| self.tree.at(p as usize))
+        self.links().parent().map(|p| self.tree.at(p as usize))
     }
 
     /// The direct children, in tree order.
@@ -336,7 +437,7 @@ impl<'t> ProcessNode<'t> {
 
     /// Not an input row: a parent the data mentions but does not contain.
     pub fn is_inferred(&self) -> bool {
-        self.links().source_row.is_none()
+        self.links().source_row().is_none()
     }
 }
 
@@ -401,7 +502,7 @@ impl ProcessTree {
         let parent_of: Vec<Option<u32>> =
             crate::parallel::collect_indexed(n, n, MIN_PART_PROCESSES, |k| {
                 let p = &procs[kept[k] as usize];
-                match p.parent {
+                match p.parent() {
                     Some(j) => Some(kept_at[canonical[j as usize] as usize]),
                     None => p.parent_key.and_then(|key| by_key(&key)),
                 }
@@ -483,7 +584,7 @@ impl ProcessTree {
         for (pos, &k) in order.iter().enumerate() {
             position[k as usize] = pos as u32;
         }
-        let row_of: Vec<Option<u32>> = kept.iter().map(|&i| procs[i as usize].row).collect();
+        let row_of: Vec<u32> = kept.iter().map(|&i| procs[i as usize].row).collect();
         let mut links = Vec::with_capacity(n);
         let mut children = Vec::with_capacity(children_src.len());
         for &k in &order {
@@ -499,7 +600,7 @@ impl ProcessTree {
             links.push(Links {
                 parent: parent_of[k]
                     .filter(|_| reached[k])
-                    .map(|p| position[p as usize]),
+                    .map_or(NO_INDEX, |p| position[p as usize]),
                 children: start..children.len() as u32,
                 depth: depth[k],
                 source_row: row_of[k],
@@ -523,15 +624,21 @@ impl ProcessTree {
         drop((is_root, has_child, starts, fill, children_src, stack));
         drop((depth, reached, position, row_of));
         let by_frame = frame_order(&mut links, input.height());
-        let in_frame_order: Vec<&Proc<'_>> = by_frame
+        let in_frame_order: Vec<u32> = by_frame
             .iter()
-            .map(|&at| &procs[kept[order[at as usize] as usize] as usize])
+            .map(|&at| kept[order[at as usize] as usize])
             .collect();
-        drop(order);
-        let of_procs = proc_columns(&in_frame_order, &by_frame, &links, names, input, schema)?;
-        // The tree's own columns are written once the processes are gone.
-        drop(in_frame_order);
-        drop(procs);
+        drop((order, kept));
+        // Frees the processes before the largest columns are written.
+        let of_procs = proc_columns(
+            procs,
+            &in_frame_order,
+            &by_frame,
+            &links,
+            names,
+            input,
+            schema,
+        )?;
         let (frame, columns) = frame(of_procs, &links, &by_frame, &source_index, schema)?;
         Ok(ProcessTree {
             links,
@@ -748,12 +855,13 @@ fn inferred_rows(
 fn frame_order(links: &mut [Links], input_height: usize) -> Vec<u32> {
     let mut slot = vec![u32::MAX; input_height];
     for (at, l) in links.iter().enumerate() {
-        if let Some(row) = l.source_row {
+        if let Some(row) = l.source_row() {
             slot[row as usize] = at as u32;
         }
     }
     let mut by_frame: Vec<u32> = slot.into_iter().filter(|&at| at != u32::MAX).collect();
-    by_frame.extend((0..links.len() as u32).filter(|&at| links[at as usize].source_row.is_none()));
+    by_frame
+        .extend((0..links.len() as u32).filter(|&at| links[at as usize].source_row().is_none()));
     for (row, &at) in by_frame.iter().enumerate() {
         links[at as usize].frame_row = row as u32;
     }
@@ -768,22 +876,33 @@ struct ProcColumns {
     parent_key: StringChunked,
 }
 
-/// The input's rows, then the inferred ones (`procs` in frame order), with keys and times.
+/// The input's rows, then the inferred ones, with keys and times. `in_frame_order`
+/// indexes `procs` in frame order. The processes are dropped once their keys are
+/// taken: written out, the keys are the largest columns the build makes.
+#[allow(clippy::too_many_arguments)]
 fn proc_columns(
-    procs: &[&Proc<'_>],
+    procs: Vec<Proc<'_>>,
+    in_frame_order: &[u32],
     by_frame: &[u32],
     links: &[Links],
     names: &Names<'_>,
     input: &DataFrame,
     schema: &ProcSchema,
 ) -> Result<ProcColumns, SectoolsError> {
-    let real = procs.iter().take_while(|p| p.row.is_some()).count();
+    let in_order = || in_frame_order.iter().map(|&i| &procs[i as usize]);
+    let real = in_order().take_while(|p| p.row().is_some()).count();
+    let time: Int64Chunked = in_order().map(|p| p.time).collect();
+    let inferred: Vec<&Proc<'_>> = in_order().skip(real).collect();
+    let inferred = inferred_rows(&inferred, input, schema)?;
+    let keys: Vec<[Option<Key<'_>>; 2]> = in_order().map(|p| [p.key, p.parent_key]).collect();
+    drop(procs);
     // On this thread, although the rows could be gathered on another meanwhile: a
     // thread allocates from its own arena, where the memory a tree built before freed
-    // is not reused, and the keys are the largest columns built.
-    let (proc_key, parent_key) = key_columns(procs, by_frame, links, names)?;
-    let mut df = input_rows(input, procs, by_frame, real, links, schema)?;
-    let time: Int64Chunked = procs.iter().map(|p| p.time).collect();
+    // is not reused.
+    let (proc_key, parent_key) = key_columns(&keys, by_frame, links, names)?;
+    drop(keys);
+    let mut df = input_rows(input, by_frame, real, links)?;
+    df.vstack_mut(&inferred)?;
     df.with_column(
         time.into_column()
             .with_name(schema.time_stamp.as_str().into())
@@ -823,7 +942,7 @@ fn frame(
         is_root.push(l.is_root);
         is_leaf.push(l.is_leaf);
         is_branch.push(!l.is_root && !l.is_leaf);
-        is_inferred.push(l.source_row.is_none());
+        is_inferred.push(l.source_row().is_none());
     }
     let added = [
         proc_key.clone().into_column(),
@@ -867,70 +986,69 @@ fn frame(
 /// processes' rows.
 fn input_rows(
     input: &DataFrame,
-    procs: &[&Proc<'_>],
     by_frame: &[u32],
     real: usize,
     links: &[Links],
-    schema: &ProcSchema,
 ) -> Result<DataFrame, SectoolsError> {
-    let mut df = if real == input.height() {
+    let df = if real == input.height() {
         input.clone()
     } else {
         let rows: Vec<IdxSize> = by_frame[..real]
             .iter()
-            .filter_map(|&at| links[at as usize].source_row.map(|r| r as IdxSize))
+            .filter_map(|&at| links[at as usize].source_row().map(|r| r as IdxSize))
             .collect();
         // A process reported twice is one row; gathering from one chunk is the fast path.
         let mut single = input.clone();
         single.rechunk_mut();
         single.take(&IdxCa::from_vec("idx".into(), rows))?
     };
-    df.vstack_mut(&inferred_rows(&procs[real..], input, schema)?)?;
     Ok(df)
 }
 
 /// `proc_key` and `parent_key`, in frame order (`procs` is).
 fn key_columns(
-    procs: &[&Proc<'_>],
+    keys: &[[Option<Key<'_>>; 2]],
     by_frame: &[u32],
     links: &[Links],
     names: &Names<'_>,
 ) -> Result<(StringChunked, StringChunked), SectoolsError> {
-    let n = procs.len();
+    let n = keys.len();
     let mut buf = String::new();
     let mut times = KeyTimes::default();
     // Sized to hold every key (`name|pid|` and a 26-byte time at most): a column that
     // outgrows its text is copied whole, twice the memory for a moment.
-    let key_bytes: usize = procs
+    let key_bytes: usize = keys
         .iter()
-        .filter_map(|p| p.key)
-        .map(|key| names.lower(key.name).len() + key.pid.len() + 28)
+        .filter_map(|[key, _]| *key)
+        .map(|key| names.lower(key.name).len() + key.pid().len() + 28)
         .sum();
-    let mut keys = ViewColumn::with_capacity(n, key_bytes);
-    for p in procs {
-        match p.key {
-            Some(key) => keys.push_with(|text| key.append(names, &mut times, text)),
-            None => keys.push_null(),
+    let mut column = ViewColumn::with_capacity(n, key_bytes);
+    for [key, _] in keys {
+        match key {
+            Some(key) => column.push_with(|text| key.append(names, &mut times, text)),
+            None => column.push_null(),
         }
     }
-    let proc_key = keys.finish("proc_key");
+    let proc_key = column.finish("proc_key");
     // A linked parent's key is its own proc_key: gathered, so the strings are shared,
     // not copied. Keys of parents not in the tree follow the frame's keys.
     let mut unlinked = StringChunkedBuilder::new("parent_key".into(), 0);
     let mut unlinked_count = 0;
-    let gather: Vec<Option<IdxSize>> = procs
+    let gather: Vec<Option<IdxSize>> = keys
         .iter()
         .zip(by_frame)
-        .map(|(p, &at)| match (links[at as usize].parent, p.parent_key) {
-            (Some(parent), _) => Some(links[parent as usize].frame_row as IdxSize),
-            (None, Some(key)) => {
-                key.write(names, &mut times, &mut buf);
-                unlinked.append_value(&buf);
-                unlinked_count += 1;
-                Some((n + unlinked_count - 1) as IdxSize)
-            }
-            (None, None) => None,
-        })
+        .map(
+            |([_, parent_key], &at)| match (links[at as usize].parent(), parent_key) {
+                (Some(parent), _) => Some(links[parent as usize].frame_row as IdxSize),
+                (None, Some(key)) => {
+                    key.write(names, &mut times, &mut buf);
+                    unlinked.append_value(&buf);
+                    unlinked_count += 1;
+                    Some((n + unlinked_count - 1) as IdxSize)
+                }
+                (None, None) => None,
+            },
+        )
         .collect();
     let mut keys_and_unlinked = proc_key.clone();
     if unlinked_count > 0 {
@@ -958,14 +1076,14 @@ fn tree_columns(
     let mut path_len = vec![0usize; n];
     for (at, l) in links.iter().enumerate() {
         let own = 5.max(source_index[at].checked_ilog10().unwrap_or(0) as usize + 1);
-        path_len[at] = own + l.parent.map_or(0, |p| path_len[p as usize] + 1);
+        path_len[at] = own + l.parent().map_or(0, |p| path_len[p as usize] + 1);
     }
     let mut paths = ViewColumn::with_capacity(n, path_len.iter().sum());
     drop(path_len);
     for (at, l) in links.iter().enumerate() {
         buf.clear();
         push_digits(&mut buf, u64::from(source_index[at]), 5);
-        paths.push_joined(l.parent.map(|p| p as usize), '/', &buf);
+        paths.push_joined(l.parent().map(|p| p as usize), '/', &buf);
         numbers.push(&buf);
     }
     let path = paths.finish_in_order("path", by_frame);
@@ -973,7 +1091,7 @@ fn tree_columns(
     let source = numbers.gather("source_index", rows().map(Some));
     let parent = numbers.gather(
         "parent_index",
-        rows().map(|at| links[at].parent.map(|p| p as usize)),
+        rows().map(|at| links[at].parent().map(|p| p as usize)),
     );
     (path, source, parent)
 }

@@ -180,14 +180,14 @@ pub(crate) fn processes<'a>(
         // Written in parts on the cores: a large table's processes are tens of megabytes.
         let mut procs = parallel::collect_indexed(n, n + n / 16, MIN_PART_ROWS, |i| {
             let (_, parent_name_id, parent_time) = parent_side(i);
-            Proc {
-                row: Some(i as u32),
-                time: Some(times[i]),
-                key: Key::new(name_ids[i], pids[i], Some(times[i])),
-                parent_key: Key::new(parent_name_id, ppids[i], Some(parent_time)),
-                parent: parent_of[i],
-                inferred: None,
-            }
+            Proc::new(
+                Some(i as u32),
+                Some(times[i]),
+                Key::new(name_ids[i], pids[i], Some(times[i])),
+                Key::new(parent_name_id, ppids[i], Some(parent_time)),
+                parent_of[i],
+                None,
+            )
         });
         // msticpy tells inferred parents apart by host, id, name and the child's logon id;
         // the one kept per key is the first in time order.
@@ -207,19 +207,19 @@ pub(crate) fn processes<'a>(
             );
             if inferred_seen.insert(id) {
                 source_order.push(procs.len() as u32);
-                procs.push(Proc {
-                    row: None,
-                    time: Some(0),
-                    key: procs[i].parent_key,
-                    parent_key: None,
-                    parent: None,
-                    inferred: Some(Box::new(InferredRow {
+                procs.push(Proc::new(
+                    None,
+                    Some(0),
+                    procs[i].parent_key,
+                    None,
+                    None,
+                    Some(Box::new(InferredRow {
                         name: parent_name,
                         pid: ppids[i],
                         host: at(&hosts, i),
                         ..InferredRow::default()
                     })),
-                });
+                ));
             }
         }
         Ok((procs, source_order))
