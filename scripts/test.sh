@@ -45,5 +45,10 @@ linted cargo build --quiet --workspace --bins --examples
 step "preload cache"
 "$HUNTRS_BIN" preload
 
-step "kernel tests through Jupyter clients"
-"$HUNTRS_VENV/bin/python" -m pytest tests/python -q --durations=12
+# Most kernel tests wait on one rustc at a time, so two pytest processes (one per
+# core) finish in a bit over half the time. Tests marked `serial` time responses or
+# rebuild part of the shared preload cache; they run afterwards, alone.
+step "kernel tests through Jupyter clients, two at a time"
+"$HUNTRS_VENV/bin/python" -m pytest tests/python -q -n 2 --dist loadscope -m "not serial" --durations=12
+step "kernel tests that run alone"
+"$HUNTRS_VENV/bin/python" -m pytest tests/python -q -m serial --durations=6

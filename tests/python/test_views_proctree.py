@@ -8,6 +8,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 COLLAPSED = "\u25b8"
@@ -102,6 +103,7 @@ def test_mde_tree_colours_by_account(open_view):
     view.assert_no_errors()
 
 
+@pytest.mark.serial
 def test_50k_tree_loads_expands_and_searches_quickly(open_view):
     started = time.monotonic()
     view = open_view("proctree-50k")
