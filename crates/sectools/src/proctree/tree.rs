@@ -879,7 +879,6 @@ struct ProcColumns {
 /// The input's rows, then the inferred ones, with keys and times. `in_frame_order`
 /// indexes `procs` in frame order. The processes are dropped once their keys are
 /// taken: written out, the keys are the largest columns the build makes.
-#[allow(clippy::too_many_arguments)]
 fn proc_columns(
     procs: Vec<Proc<'_>>,
     in_frame_order: &[u32],
