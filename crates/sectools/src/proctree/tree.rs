@@ -174,6 +174,11 @@ pub(crate) struct Proc<'a> {
 /// No row or process: polars numbers rows (`IdxSize`, u32) below `u32::MAX`.
 const NO_INDEX: u32 = u32::MAX;
 
+/// A stored index, `None` for [`NO_INDEX`].
+fn index(raw: u32) -> Option<u32> {
+    (raw != NO_INDEX).then_some(raw)
+}
+
 impl<'a> Proc<'a> {
     pub(crate) fn new(
         row: Option<u32>,
@@ -194,11 +199,11 @@ impl<'a> Proc<'a> {
     }
 
     pub(crate) fn row(&self) -> Option<u32> {
-        (self.row != NO_INDEX).then_some(self.row)
+        index(self.row)
     }
 
     pub(crate) fn parent(&self) -> Option<u32> {
-        (self.parent != NO_INDEX).then_some(self.parent)
+        index(self.parent)
     }
 }
 
@@ -271,11 +276,11 @@ struct Links {
 
 impl Links {
     fn parent(&self) -> Option<u32> {
-        (self.parent != NO_INDEX).then_some(self.parent)
+        index(self.parent)
     }
 
     fn source_row(&self) -> Option<u32> {
-        (self.source_row != NO_INDEX).then_some(self.source_row)
+        index(self.source_row)
     }
 }
 
@@ -1004,7 +1009,7 @@ fn input_rows(
     Ok(df)
 }
 
-/// `proc_key` and `parent_key`, in frame order (`procs` is).
+/// `proc_key` and `parent_key`, in frame order (`keys` is: each process's own and its parent's).
 fn key_columns(
     keys: &[[Option<Key<'_>>; 2]],
     by_frame: &[u32],
@@ -1093,4 +1098,31 @@ fn tree_columns(
         rows().map(|at| links[at].parent().map(|p| p as usize)),
     );
     (path, source, parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use rustc_hash::FxBuildHasher;
+
+    use super::Key;
+
+    #[test]
+    fn keys_hash_and_compare_by_text_not_by_where_it_is_stored() {
+        let (a, b) = (String::from("0x1f4"), String::from("0x1f4"));
+        assert_ne!(a.as_ptr(), b.as_ptr());
+        fn key(pid: &str, time: i64) -> Key<'_> {
+            Key::new(Some(3), Some(pid), Some(time)).unwrap()
+        }
+        assert_eq!(key(&a, 10), key(&b, 10));
+        assert_eq!(
+            FxBuildHasher.hash_one(key(&a, 10)),
+            FxBuildHasher.hash_one(key(&b, 10))
+        );
+        assert_eq!(key(&a, 10).pid(), "0x1f4");
+        assert_ne!(key(&a, 10), key("0x1f5", 10));
+        assert_ne!(key(&a, 10), key(&a, 20_000));
+        assert!(Key::new(Some(3), None, Some(10)).is_none());
+    }
 }
