@@ -1,4 +1,5 @@
-//! The indicators found in one text, their values written one after another into a
+//! The indicators found in one text. A value that is the matched text itself (most
+//! are) is a range of that text; other values are written one after another into a
 //! single buffer that is reused from text to text: a line's indicators cost no
 //! allocation once the buffers have grown.
 
@@ -7,12 +8,13 @@ use std::ops::Range;
 
 use super::types::{Ioc, IocType};
 
-/// One indicator: its value is `values[value]` of the [`Finds`] holding it.
+/// One indicator: its value is `text[span]` if `value` is `None`, else
+/// `values[value]` of the [`Finds`] holding it.
 #[derive(Debug, Clone)]
 pub(crate) struct Found {
     pub(crate) ioc_type: IocType,
     pub(crate) span: Range<usize>,
-    value: Range<usize>,
+    value: Option<Range<usize>>,
     pub(crate) defanged: bool,
 }
 
@@ -33,8 +35,24 @@ impl Finds {
         &self.items
     }
 
-    pub(crate) fn value(&self, found: &Found) -> &str {
-        &self.values[found.value.clone()]
+    /// The value of `found`, one of these indicators of `text`.
+    #[inline]
+    pub(crate) fn value<'a>(&'a self, found: &Found, text: &'a str) -> &'a str {
+        match &found.value {
+            Some(value) => &self.values[value.clone()],
+            None => &text[found.span.clone()],
+        }
+    }
+
+    /// Adds an indicator whose value is the text it was found at, as it is there.
+    #[inline]
+    pub(crate) fn push_span(&mut self, ioc_type: IocType, span: Range<usize>) {
+        self.items.push(Found {
+            ioc_type,
+            span,
+            value: None,
+            defanged: false,
+        });
     }
 
     /// Adds an indicator whose value `write` appends to the buffer it is given.
@@ -51,7 +69,7 @@ impl Finds {
         self.items.push(Found {
             ioc_type,
             span,
-            value: value.clone(),
+            value: Some(value.clone()),
             defanged,
         });
         &self.values[value]
@@ -71,7 +89,7 @@ impl Finds {
             self.items.push(Found {
                 ioc_type,
                 span,
-                value: start..self.values.len(),
+                value: Some(start..self.values.len()),
                 defanged,
             });
         } else {
@@ -89,37 +107,59 @@ impl Finds {
         self.push_with(ioc_type, span, defanged, |v| v.push_str(value));
     }
 
-    /// Adds an indicator whose value is `text` in ASCII lower case.
-    pub(crate) fn push_lower(&mut self, ioc_type: IocType, span: Range<usize>, text: &str) {
-        self.push_with(ioc_type, span, false, |v| {
+    /// Adds an indicator whose value is `text[span]` in ASCII lower case; `upper`
+    /// says whether it has any upper-case letter (without, it is the text itself).
+    pub(crate) fn push_lower(
+        &mut self,
+        ioc_type: IocType,
+        span: Range<usize>,
+        text: &str,
+        upper: bool,
+    ) {
+        if !upper {
+            return self.push_span(ioc_type, span);
+        }
+        self.push_with(ioc_type, span.clone(), false, |v| {
             let start = v.len();
-            v.push_str(text);
+            v.push_str(&text[span]);
             v[start..].make_ascii_lowercase();
         });
     }
 
     /// Orders the indicators by position, then type.
     pub(crate) fn sort(&mut self) {
-        self.items.sort_by(|a, b| {
+        let order = |a: &Found, b: &Found| {
             a.span
                 .start
                 .cmp(&b.span.start)
-                .then(a.ioc_type.cmp(&b.ioc_type))
-        });
+                .then_with(|| a.ioc_type.cmp(&b.ioc_type))
+        };
+        // Scanners find most lines' few indicators in order already.
+        if !self.items.is_sorted_by(|a, b| order(a, b).is_le()) {
+            self.items.sort_by(order);
+        }
     }
 
-    /// Keeps the first of each (type, value), in order.
-    pub(crate) fn dedup(&mut self) {
+    /// Keeps the first of each (type, value), in order; `text` is the one they were found in.
+    pub(crate) fn dedup(&mut self, text: &str) {
         let Finds { items, values } = self;
-        let value = |f: &Found| &values[f.value.clone()];
+        let value = |f: &Found| match &f.value {
+            Some(value) => &values[value.clone()],
+            None => &text[f.span.clone()],
+        };
+        let len = |f: &Found| f.value.as_ref().unwrap_or(&f.span).len();
         // Lines hold a handful of indicators: a linear look back beats hashing until
         // there are many.
-        if items.len() <= 32 {
+        if items.len() <= 1 {
+        } else if items.len() <= 32 {
             let mut kept = 0;
             for i in 0..items.len() {
-                let seen = items[..kept]
-                    .iter()
-                    .any(|o| o.ioc_type == items[i].ioc_type && value(o) == value(&items[i]));
+                let seen = items[..kept].iter().any(|o| {
+                    // Most pairs differ in type or length: no text is compared then.
+                    o.ioc_type == items[i].ioc_type
+                        && len(o) == len(&items[i])
+                        && value(o) == value(&items[i])
+                });
                 if !seen {
                     items.swap(kept, i);
                     kept += 1;
@@ -139,25 +179,26 @@ impl Finds {
         }
     }
 
-    /// The indicators as borrowed views.
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = IocRef<'_>> {
-        self.items.iter().map(|f| IocRef {
+    /// The indicators of `text` as borrowed views.
+    pub(crate) fn iter<'a>(&'a self, text: &'a str) -> impl ExactSizeIterator<Item = IocRef<'a>> {
+        self.items.iter().map(move |f| IocRef {
             ioc_type: &f.ioc_type,
-            value: self.value(f),
+            value: self.value(f, text),
             span: f.span.clone(),
             defanged: f.defanged,
         })
     }
 
-    /// Moves another text's indicators in, each found at `span` of this text.
-    pub(crate) fn append_at(&mut self, other: &Finds, span: &Range<usize>) {
+    /// Copies in the indicators of another text, `other_text`, each found at `span` of this text.
+    pub(crate) fn append_at(&mut self, other: &Finds, other_text: &str, span: &Range<usize>) {
         for f in &other.items {
-            self.push(f.ioc_type.clone(), span.clone(), f.defanged, other.value(f));
+            let value = other.value(f, other_text);
+            self.push(f.ioc_type.clone(), span.clone(), f.defanged, value);
         }
     }
 }
 
-/// An indicator borrowed from the buffers of [`IocExtractor::find_in`](super::IocExtractor::find_in).
+/// An indicator borrowed from the text and buffers of [`IocExtractor::find_in`](super::IocExtractor::find_in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IocRef<'a> {
     /// What kind of indicator it is.

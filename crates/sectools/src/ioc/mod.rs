@@ -42,9 +42,8 @@ use finds::Finds;
 pub use finds::IocRef;
 use scan::Wanted;
 
-mod anchors;
+mod classes;
 mod finds;
-mod labels;
 mod scan;
 mod types;
 
@@ -156,21 +155,21 @@ impl IocExtractor {
     /// ```
     pub fn find_in<'s>(
         &self,
-        text: &str,
+        text: &'s str,
         scratch: &'s mut IocScratch,
     ) -> impl ExactSizeIterator<Item = IocRef<'s>> + use<'s> {
         let found = &mut scratch.found;
         found.clear();
         self.find_into(text, &mut scratch.scan, found);
-        found.dedup();
-        found.iter()
+        found.dedup(text);
+        found.iter(text)
     }
 
     fn find_into(&self, text: &str, scratch: &mut scan::Scratch, found: &mut Finds) {
         scan::scan(text, self.wanted, scratch, found);
         for (ioc_type, regex) in &self.custom {
             for m in regex.find_iter(text) {
-                found.push(ioc_type.clone(), m.range(), false, m.as_str());
+                found.push_span(ioc_type.clone(), m.range());
             }
         }
         found.sort();
@@ -181,7 +180,7 @@ impl IocExtractor {
         let mut found = Finds::default();
         self.find_into(text, &mut scan::Scratch::default(), &mut found);
         let mut map: BTreeMap<IocType, BTreeSet<String>> = BTreeMap::new();
-        for f in found.iter() {
+        for f in found.iter(text) {
             map.entry(f.ioc_type.clone())
                 .or_default()
                 .insert(f.value.to_string());
@@ -256,6 +255,8 @@ impl IocExtractor {
         let mut values = ViewColumn::sharing(shared.clone(), guess, guess * 4);
         let mut originals = ViewColumn::sharing(shared, guess, 0);
         let mut rows: Vec<u64> = Vec::with_capacity(guess);
+        // Built-in type names fit in a view: made once, copied per row.
+        let builtin_views = IocType::BUILTIN.map(|t| inline_view(t.name().as_bytes()));
         let mut scratch = IocScratch::default();
         let mut next_row = first_row;
         for (array, base) in cells.downcast_iter().zip(bases) {
@@ -278,14 +279,20 @@ impl IocExtractor {
                         (cell_view.offset.checked_add(ioc.span.start as u32))
                             .map(|offset| View::new_from_bytes(matched.as_bytes(), buffer, offset))
                     };
-                    types.push_str(self.type_name(ioc.ioc_type));
+                    match ioc.ioc_type.builtin_index() {
+                        // SAFETY: an inline view of a whole `str`, the type's name.
+                        Some(k) => unsafe { types.push_shared(builtin_views[k]) },
+                        None => types.push_str(self.type_name(ioc.ioc_type)),
+                    }
+                    // Most values are the matched text itself (the same bytes).
+                    let as_matched = std::ptr::eq(ioc.value, matched) || ioc.value == matched;
                     match view {
                         // SAFETY: the view holds `matched`, a whole `str`, inline or where
                         // it is in the input's buffer `cell_view.buffer_idx` of this
                         // array, which is shared buffer `base + cell_view.buffer_idx`.
                         Some(view) => unsafe {
                             originals.push_shared(view);
-                            if ioc.value == matched {
+                            if as_matched {
                                 values.push_shared(view);
                             } else {
                                 values.push_str(ioc.value);
@@ -339,7 +346,7 @@ impl IocExtractor {
         .with_types(&types);
         one.find_into(value, &mut scan::Scratch::default(), &mut found);
         Ok(found
-            .iter()
+            .iter(value)
             .any(|f| f.span == (0..value.len()) && types.contains(f.ioc_type)))
     }
 }

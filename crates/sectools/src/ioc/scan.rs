@@ -5,9 +5,8 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use super::anchors::{Anchor, Anchors, Positions};
+use super::classes::{Class, Classes, Positions, is_label};
 use super::finds::Finds;
-use super::labels::{all_hex, is_label, label_end, label_start};
 use super::types::IocType;
 
 /// A dot separator at `i`: `.` or a defanged form. Returns its length and whether it was defanged.
@@ -135,7 +134,7 @@ impl Wanted {
 /// Buffers reused from line to line: once they have grown, a scan allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    anchors: Anchors,
+    classes: Classes,
     urls: Vec<Range<usize>>,
     authorities: Vec<Range<usize>>,
     labels: Vec<Range<usize>>,
@@ -146,13 +145,13 @@ pub(crate) struct Scratch {
 pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut Finds) {
     let s = text.as_bytes();
     let Scratch {
-        anchors,
+        classes,
         urls,
         authorities,
         labels,
         buf,
     } = scratch;
-    anchors.fill(s);
+    classes.fill(s);
     urls.clear();
     authorities.clear();
     let need_urls = wanted.0
@@ -162,15 +161,7 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
             | IocType::Ipv4.bit())
         != 0;
     if need_urls || wanted.has(&IocType::Email) {
-        scan_urls(
-            text,
-            wanted,
-            anchors.positions(Anchor::Slash),
-            urls,
-            authorities,
-            buf,
-            out,
-        );
+        scan_urls(text, wanted, classes, urls, authorities, buf, out);
     }
     if wanted.0
         & (IocType::Ipv4.bit()
@@ -180,25 +171,19 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
             | IocType::Sha256Hash.bit())
         != 0
     {
-        scan_dotted(text, wanted, anchors, labels, out);
+        scan_dotted(text, wanted, classes, labels, out);
     }
     if wanted.has(&IocType::Email) {
-        scan_emails(
-            text,
-            anchors.positions(Anchor::At),
-            anchors.positions(Anchor::Open),
-            authorities,
-            out,
-        );
+        scan_emails(text, classes, authorities, out);
     }
     if wanted.has(&IocType::Ipv6) {
-        scan_ipv6(s, anchors.positions(Anchor::Colon), out);
+        scan_ipv6(text, classes.positions(Class::Colon), out);
     }
     if wanted.has(&IocType::WindowsPath) {
-        scan_windows_paths(s, anchors.positions(Anchor::Backslash), out);
+        scan_windows_paths(text, classes.positions(Class::Backslash), out);
     }
     if wanted.has(&IocType::LinuxPath) {
-        scan_linux_paths(s, anchors.positions(Anchor::Slash), urls, out);
+        scan_linux_paths(text, classes.positions(Class::Slash), urls, out);
     }
 }
 
@@ -220,35 +205,28 @@ const HASH_BITS: u16 = 1 << 5 | 1 << 6 | 1 << 7;
 /// Hashes: whole words of 32, 40 or 64 hex digits. Such a word holds at least one
 /// 16-byte block (counted from the start of the text) that is all hex digits, and
 /// prose has almost none, so only those blocks lead to looking at a word.
-fn scan_hashes(text: &str, wanted: Wanted, out: &mut Finds) {
+fn scan_hashes(text: &str, wanted: Wanted, classes: &Classes, out: &mut Finds) {
     let s = text.as_bytes();
     let n = s.len();
-    let mut i = 0;
-    while let Some(block) = s.get(i..i + 16) {
-        if !all_hex(block.try_into().expect("16 bytes")) {
-            i += 16;
+    let mut next_free = 0;
+    for i in classes.hex_blocks() {
+        if i < next_free {
             continue;
         }
         // The word holding the block; the previous word ended before `i`.
-        let start = label_start(s, i);
-        let end = label_end(s, i + 16);
+        let start = classes.label_start(i);
+        let end = classes.label_end(i + 16);
         // Any later hash word holds a whole block after this word's end.
-        i = (end + 1).next_multiple_of(16);
+        next_free = (end + 1).next_multiple_of(16);
         let glued = (start > 0 && s[start - 1] >= 0x80) || (end < n && s[end] >= 0x80);
         let Some(t) = hash_type(end - start) else {
             continue;
         };
-        if !glued && wanted.has(&t) && is_hex_word(&s[start..end]) {
-            out.push_lower(t, start..end, &text[start..end]);
+        if !glued && wanted.has(&t) && classes.all(Class::Hex, start..end) {
+            let upper = classes.any(Class::Upper, start..end);
+            out.push_lower(t, start..end, text, upper);
         }
     }
-}
-
-/// Whether a word of at least 16 bytes is all hex digits: 16 at a time, the last
-/// block overlapping the one before.
-fn is_hex_word(word: &[u8]) -> bool {
-    let block = |at: usize| all_hex(word[at..at + 16].try_into().expect("16 bytes"));
-    word.len() >= 16 && (0..word.len() - 16).step_by(16).all(block) && block(word.len() - 16)
 }
 
 /// Dotted runs (`label(.label)+`, defanged dots allowed) become IPv4 addresses or
@@ -256,139 +234,191 @@ fn is_hex_word(word: &[u8]) -> bool {
 fn scan_dotted(
     text: &str,
     wanted: Wanted,
-    anchors: &Anchors,
+    classes: &Classes,
     labels: &mut Vec<Range<usize>>,
     out: &mut Finds,
 ) {
     let s = text.as_bytes();
     if wanted.0 & HASH_BITS != 0 {
-        scan_hashes(text, wanted, out);
+        scan_hashes(text, wanted, classes, out);
     }
     if wanted.0 & (IocType::Ipv4.bit() | IocType::Dns.bit()) == 0 {
         return;
     }
-    let n = s.len();
-    // Plain and bracketed dots; `[dot]`-style separators are found from their bracket
-    // (a run holding both kinds may be reported twice; callers de-duplicate).
-    let dots = anchors.positions(Anchor::Dot);
-    let worded = anchors
-        .positions(Anchor::Open)
+    // Plain separators and bracketed dots (`[.]`); after a run, the search goes on
+    // past its end.
+    let mut dots = classes.positions(Class::DotAnchor);
+    while let Some(dot) = dots.next() {
+        let sep = if dot > 0 && dot_at(s, dot - 1).is_some_and(|(l, _)| l == 3) {
+            dot - 1..dot + 2
+        } else {
+            dot..dot + 1
+        };
+        if let Some(end) = dotted_run(text, wanted, classes, sep, labels, out) {
+            dots = classes.positions_from(Class::DotAnchor, end);
+        }
+    }
+    // `[dot]`-style separators, found from their bracket, from the start of the line
+    // again (a run holding both kinds may be reported twice; callers de-duplicate).
+    let worded = classes
+        .positions(Class::Open)
         .filter(|&i| dot_at(s, i).is_some_and(|(l, _)| l == 5));
     let mut next_free = 0;
-    let mut last_dot = true;
-    for anchor in dots.chain(worded) {
-        // The second iterator starts again from the beginning of the line.
-        if s[anchor] != b'.' && last_dot {
-            last_dot = false;
-            next_free = 0;
-        }
-        if anchor < next_free {
+    for bracket in worded {
+        if bracket < next_free {
             continue;
         }
-        // The separator this anchor belongs to.
-        let sep = if s[anchor] != b'.' {
-            anchor..anchor + 5
-        } else if anchor > 0 && dot_at(s, anchor - 1).is_some_and(|(l, _)| l == 3) {
-            anchor - 1..anchor + 2
+        if let Some(end) = dotted_run(text, wanted, classes, bracket..bracket + 5, labels, out) {
+            next_free = end;
+        }
+    }
+}
+
+/// The dotted run (`label(.label)+`) around separator `sep`, if there are labels on
+/// both sides of it, as an IPv4 address or a domain if it is one; returns where the
+/// run ends.
+fn dotted_run(
+    text: &str,
+    wanted: Wanted,
+    classes: &Classes,
+    sep: Range<usize>,
+    labels: &mut Vec<Range<usize>>,
+    out: &mut Finds,
+) -> Option<usize> {
+    let s = text.as_bytes();
+    let n = s.len();
+    if sep.start == 0 || sep.end >= n || !is_label(s[sep.start - 1]) || !is_label(s[sep.end]) {
+        return None;
+    }
+    if let Some(end) = plain_non_name(s, classes, &sep) {
+        return Some(end);
+    }
+    // Back to the start of the run: over labels and the plain dots between them
+    // at once, then over a defanged separator, if any, and the labels before it.
+    let mut start = classes.dotted_start(sep.start);
+    while let Some(len) =
+        dot_ending_at(s, start).filter(|&len| start > len && is_label(s[start - len - 1]))
+    {
+        start = classes.dotted_start(start - len);
+    }
+    // Forward over the whole run, noting its labels: those between plain dots
+    // found at once, then past a defanged separator, if any.
+    labels.clear();
+    let mut defanged = false;
+    let mut j = start;
+    loop {
+        let end = classes.dotted_end(j);
+        let mut label_start = j;
+        for dot in classes
+            .positions_from(Class::Sep, j)
+            .take_while(|&dot| dot < end)
+        {
+            labels.push(label_start..dot);
+            label_start = dot + 1;
+        }
+        labels.push(label_start..end);
+        j = end;
+        match dot_at(s, j) {
+            Some((len, fanged)) if j + len < n && is_label(s[j + len]) => {
+                defanged |= fanged;
+                j += len;
+            }
+            _ => break,
+        }
+    }
+    // Runs glued to non-ASCII text are parts of words we do not parse (IDNs in Unicode form).
+    if (start > 0 && s[start - 1] >= 0x80) || (j < n && s[j] >= 0x80) {
+        return Some(j);
+    }
+    if ipv4_from_labels(s, labels) {
+        if !wanted.has(&IocType::Ipv4) {
+        } else if defanged {
+            out.push_with(IocType::Ipv4, start..j, defanged, |v| {
+                push_refanged(text, start..j, defanged, v);
+            });
         } else {
-            anchor..anchor + 1
+            out.push_span(IocType::Ipv4, start..j);
+        }
+        return Some(j);
+    }
+    if !wanted.has(&IocType::Dns) {
+        return Some(j);
+    }
+    // The local part of an e-mail address (`first.last@...`) is not a domain.
+    if s.get(j) == Some(&b'@')
+        || dot_at(s, j).is_none()
+            && s.get(j) == Some(&b'[')
+            && s[j..].len() >= 4
+            && s[j + 1..j + 3].eq_ignore_ascii_case(b"at")
+    {
+        return Some(j);
+    }
+    // Cheap rejections before any allocation: the top-level label must be letters (or punycode).
+    if !is_tld(&s[labels[labels.len() - 1].clone()]) {
+        return Some(j);
+    }
+    let mut dstart = start;
+    // A file name inside a path (`\cmd.exe`, `/x/report.com`) is not a domain,
+    // but a host after `//` (URL, UNC) or `@` is.
+    if dstart > 0 {
+        let prev = s[dstart - 1];
+        let prev2 = if dstart > 1 { s[dstart - 2] } else { 0 };
+        if (prev == b'\\' && prev2 != b'\\') || (prev == b'/' && prev2 != b'/') {
+            return Some(j);
+        }
+        // Percent-encoded text: `%2Fevil.com` starts with the escape's two hex digits.
+        if prev == b'%' && labels[0].len() > 2 && is_hex_str(&s[dstart..dstart + 2]) {
+            dstart += 2;
+        }
+    }
+    // Label syntax on the raw bytes, then the public suffix list.
+    let labels_ok = labels.iter().enumerate().all(|(k, r)| {
+        let label = if k == 0 {
+            &s[dstart..r.end]
+        } else {
+            &s[r.clone()]
         };
-        if sep.start == 0 || sep.end >= n || !is_label(s[sep.start - 1]) || !is_label(s[sep.end]) {
-            continue;
-        }
-        // Back to the start of the run.
-        let mut start = sep.start;
-        loop {
-            start = label_start(s, start);
-            match dot_ending_at(s, start) {
-                Some(len) if start > len && is_label(s[start - len - 1]) => start -= len,
-                _ => break,
-            }
-        }
-        // Forward over the whole run, noting its labels.
-        labels.clear();
-        let mut defanged = false;
-        let mut j = start;
-        loop {
-            let label_start = j;
-            j = label_end(s, j);
-            labels.push(label_start..j);
-            match dot_at(s, j) {
-                Some((len, fanged)) if j + len < n && is_label(s[j + len]) => {
-                    defanged |= fanged;
-                    j += len;
-                }
-                _ => break,
-            }
-        }
-        next_free = j;
-        // Runs glued to non-ASCII text are parts of words we do not parse (IDNs in Unicode form).
-        if (start > 0 && s[start - 1] >= 0x80) || (j < n && s[j] >= 0x80) {
-            continue;
-        }
-        if ipv4_from_labels(s, labels) {
-            if wanted.has(&IocType::Ipv4) {
-                out.push_with(IocType::Ipv4, start..j, defanged, |v| {
-                    push_refanged(text, start..j, defanged, v);
-                });
-            }
-            continue;
-        }
-        if !wanted.has(&IocType::Dns) {
-            continue;
-        }
-        // The local part of an e-mail address (`first.last@...`) is not a domain.
-        if s.get(j) == Some(&b'@')
-            || dot_at(s, j).is_none()
-                && s.get(j) == Some(&b'[')
-                && s[j..].len() >= 4
-                && s[j + 1..j + 3].eq_ignore_ascii_case(b"at")
-        {
-            continue;
-        }
-        // Cheap rejections before any allocation: the top-level label must be letters (or punycode).
-        let tld = &s[labels[labels.len() - 1].clone()];
-        if tld.len() < 2
-            || !(tld.iter().all(u8::is_ascii_alphabetic)
-                || tld[..4.min(tld.len())].eq_ignore_ascii_case(b"xn--"))
-        {
-            continue;
-        }
-        let mut dstart = start;
-        // A file name inside a path (`\cmd.exe`, `/x/report.com`) is not a domain,
-        // but a host after `//` (URL, UNC) or `@` is.
-        if dstart > 0 {
-            let prev = s[dstart - 1];
-            let prev2 = if dstart > 1 { s[dstart - 2] } else { 0 };
-            if (prev == b'\\' && prev2 != b'\\') || (prev == b'/' && prev2 != b'/') {
-                continue;
-            }
-            // Percent-encoded text: `%2Fevil.com` starts with the escape's two hex digits.
-            if prev == b'%' && labels[0].len() > 2 && is_hex_str(&s[dstart..dstart + 2]) {
-                dstart += 2;
-            }
-        }
-        // Label syntax on the raw bytes, then the public suffix list.
-        let labels_ok = labels.iter().enumerate().all(|(k, r)| {
-            let label = if k == 0 {
-                &s[dstart..r.end]
-            } else {
-                &s[r.clone()]
-            };
-            !label.is_empty()
-                && label.len() <= 63
-                && label[0] != b'-'
-                && label[label.len() - 1] != b'-'
-        });
-        if !labels_ok || j - dstart > 253 {
-            continue;
-        }
+        !label.is_empty() && label.len() <= 63 && label[0] != b'-' && label[label.len() - 1] != b'-'
+    });
+    if !labels_ok || j - dstart > 253 {
+        return Some(j);
+    }
+    let public = |domain: &[u8]| psl::domain(domain).is_some_and(|d| d.suffix().is_known());
+    if defanged || classes.any(Class::Upper, dstart..j) {
         out.push_if(IocType::Dns, dstart..j, defanged, |v| {
             let at = v.len();
             push_refanged(text, dstart..j, defanged, v);
-            psl::domain(&v.as_bytes()[at..]).is_some_and(|d| d.suffix().is_known())
+            public(&v.as_bytes()[at..])
         });
+    } else if public(&s[dstart..j]) {
+        out.push_span(IocType::Dns, dstart..j);
     }
+    Some(j)
+}
+
+/// Whether a top-level label can end a domain: letters, or punycode.
+fn is_tld(tld: &[u8]) -> bool {
+    tld.len() >= 2
+        && (tld.iter().all(u8::is_ascii_alphabetic)
+            || tld[..4.min(tld.len())].eq_ignore_ascii_case(b"xn--"))
+}
+
+/// The end of the run at plain separator `sep` if the run is plainly neither an
+/// address nor a name: its last label holds a non-digit (so no IPv4 address) and
+/// is no top-level label. Clock times (`00:01.047Z`) and the like are most runs, and
+/// this needs no walk over their labels. `None` when it cannot tell as quickly.
+fn plain_non_name(s: &[u8], classes: &Classes, sep: &Range<usize>) -> Option<usize> {
+    if sep.len() != 1 {
+        return None;
+    }
+    let end = classes.dotted_end(sep.end);
+    // A defanged separator after it continues the run.
+    if dot_at(s, end).is_some_and(|(len, _)| end + len < s.len() && is_label(s[end + len])) {
+        return None;
+    }
+    let last_sep = classes.last_before(Class::Sep, end).unwrap_or(sep.start);
+    let tld = &s[last_sep + 1..end];
+    (!tld.iter().all(u8::is_ascii_digit) && !is_tld(tld)).then_some(end)
 }
 
 /// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
@@ -397,14 +427,9 @@ fn is_local_part(b: u8) -> bool {
 }
 
 /// E-mail addresses; an '@' inside a URL's authority is userinfo, not an address.
-fn scan_emails(
-    text: &str,
-    at_signs: Positions<'_>,
-    brackets: Positions<'_>,
-    authorities: &[Range<usize>],
-    out: &mut Finds,
-) {
+fn scan_emails(text: &str, classes: &Classes, authorities: &[Range<usize>], out: &mut Finds) {
     let s = text.as_bytes();
+    let (at_signs, brackets) = (classes.positions(Class::At), classes.positions(Class::Open));
     // '@', or a defanged `[at]`, `(at)`, `{at}`, `[@]` (any case), found in one pass.
     let ats = at_signs.map(|i| (i, 1)).chain(brackets.filter_map(|i| {
         let close = match s[i] {
@@ -441,7 +466,7 @@ fn scan_emails(
         let mut j = dstart;
         let mut domain_defanged = false;
         loop {
-            j = label_end(s, j);
+            j = classes.label_end(j);
             match dot_at(s, j) {
                 Some((len, fanged)) if j + len < s.len() && is_label(s[j + len]) => {
                     domain_defanged |= fanged;
@@ -454,13 +479,17 @@ fn scan_emails(
         if j == dstart || (j < s.len() && s[j] >= 0x80) {
             continue;
         }
-        out.push_if(IocType::Email, l..j, defanged, |v| {
-            v.push_str(&text[l..at]);
-            v.push('@');
-            let domain = v.len();
-            push_refanged(text, dstart..j, domain_defanged, v);
-            is_public_domain(&v[domain..])
-        });
+        if defanged || classes.any(Class::Upper, dstart..j) {
+            out.push_if(IocType::Email, l..j, defanged, |v| {
+                v.push_str(&text[l..at]);
+                v.push('@');
+                let domain = v.len();
+                push_refanged(text, dstart..j, domain_defanged, v);
+                is_public_domain(&v[domain..])
+            });
+        } else if is_public_domain(&text[dstart..j]) {
+            out.push_span(IocType::Email, l..j);
+        }
     }
 }
 
@@ -500,7 +529,7 @@ fn ends_url(b: u8) -> bool {
 fn scan_urls(
     text: &str,
     wanted: Wanted,
-    slash_positions: Positions<'_>,
+    classes: &Classes,
     urls: &mut Vec<Range<usize>>,
     authorities: &mut Vec<Range<usize>>,
     buf: &mut String,
@@ -511,11 +540,9 @@ fn scan_urls(
     // Every "//" in one run of URL characters shares the run's end; finding it once
     // keeps a line of many "//" linear.
     let mut run = 0..0;
-    let double = slash_positions
-        .clone()
-        .zip(slash_positions.skip(1))
-        .filter(|&(first, second)| second == first + 1)
-        .map(|(first, _)| first);
+    let double = classes
+        .positions(Class::Slash)
+        .filter(|&first| s.get(first + 1) == Some(&b'/'));
     for slashes in double {
         if slashes < next_free {
             continue;
@@ -570,7 +597,7 @@ fn scan_urls(
             }
             end -= 1;
         }
-        let Some(authority) = parse_authority(text, rest_start, end, scheme, buf) else {
+        let Some(authority) = parse_authority(text, classes, rest_start..end, scheme, buf) else {
             continue;
         };
         defanged |= authority.defanged;
@@ -580,12 +607,17 @@ fn scan_urls(
         if !wanted.has(&IocType::Url) {
             continue;
         }
-        let value = out.push_with(IocType::Url, scheme_start..end, defanged, |v| {
-            v.push_str(scheme);
-            v.push_str("://");
-            push_refanged_host(v, &text[rest_start..authority.host_end]);
-            v.push_str(&text[authority.host_end..end]);
-        });
+        let value = if defanged || scheme_text != *scheme {
+            out.push_with(IocType::Url, scheme_start..end, defanged, |v| {
+                v.push_str(scheme);
+                v.push_str("://");
+                push_refanged_host(v, &text[rest_start..authority.host_end]);
+                v.push_str(&text[authority.host_end..end]);
+            })
+        } else {
+            out.push_span(IocType::Url, scheme_start..end);
+            &text[scheme_start..end]
+        };
         // A URL-encoded URL inside this one (redirectors, safelinks) is reported too.
         let nested = if value.contains('%') {
             percent_decode(&value[scheme.len() + 3..])
@@ -595,28 +627,29 @@ fn scan_urls(
         if let Some(decoded) = nested {
             let mut inner = Finds::default();
             let (mut inner_urls, mut inner_authorities) = (Vec::new(), Vec::new());
-            let mut inner_anchors = Anchors::default();
-            inner_anchors.fill(decoded.as_bytes());
+            let mut inner_classes = Classes::default();
+            inner_classes.fill(decoded.as_bytes());
             scan_urls(
                 &decoded,
                 Wanted(IocType::Url.bit()),
-                inner_anchors.positions(Anchor::Slash),
+                &inner_classes,
                 &mut inner_urls,
                 &mut inner_authorities,
                 buf,
                 &mut inner,
             );
+            let span = scheme_start..end;
+            out.append_at(&inner, &decoded, &span);
             let mut dotted = Finds::default();
             let mut labels = Vec::new();
             for f in inner.items() {
                 let host_only = Wanted(wanted.0 & IocType::Dns.bit());
-                let url = inner.value(f);
-                inner_anchors.fill(url.as_bytes());
-                scan_dotted(url, host_only, &inner_anchors, &mut labels, &mut dotted);
+                let url = inner.value(f, &decoded);
+                inner_classes.fill(url.as_bytes());
+                dotted.clear();
+                scan_dotted(url, host_only, &inner_classes, &mut labels, &mut dotted);
+                out.append_at(&dotted, url, &span);
             }
-            let span = scheme_start..end;
-            out.append_at(&inner, &span);
-            out.append_at(&dotted, &span);
         }
     }
 }
@@ -647,8 +680,8 @@ struct Authority {
 /// Checks `[userinfo@]host[:port]` at the start of a URL body and says where the host part ends.
 fn parse_authority(
     text: &str,
-    start: usize,
-    end: usize,
+    classes: &Classes,
+    Range { start, end }: Range<usize>,
     scheme: &str,
     buf: &mut String,
 ) -> Option<Authority> {
@@ -688,9 +721,22 @@ fn parse_authority(
         }
     }
     let host_at = start + host_start;
-    let bracketed = host.iter().any(|b| matches!(b, b'[' | b'(' | b'{'));
+    let host_end = host_at + host.len();
+    if !classes.any(Class::Open, host_at..host_end) {
+        // Labels and the dots between them, as the text has them: a name or an IPv4
+        // address. The byte after the host ('/', ':', ...) is no label byte, so a
+        // trailing dot is no separator.
+        let valid = !host.is_empty()
+            && classes.dotted_end(host_at) >= host_end
+            && (host.len() <= 63 || host.split(|&b| b == b'.').all(|l| l.len() <= 63));
+        return valid.then_some(Authority {
+            host_end,
+            defanged: false,
+        });
+    }
+    // Bracketed: an IPv6 address, or defanged separators to read as dots.
     buf.clear();
-    push_refanged(text, host_at..host_at + host.len(), bracketed, buf);
+    push_refanged(text, host_at..host_end, true, buf);
     let defanged = buf.len() != host.len();
     let valid = host.first() == Some(&b'[')
         || buf.parse::<Ipv4Addr>().is_ok()
@@ -698,10 +744,7 @@ fn parse_authority(
             && buf
                 .split('.')
                 .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(is_label)));
-    valid.then_some(Authority {
-        host_end: host_at + host.len(),
-        defanged,
-    })
+    valid.then_some(Authority { host_end, defanged })
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -734,7 +777,8 @@ fn is_v6_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
-fn scan_ipv6(s: &[u8], mut colons: Positions<'_>, out: &mut Finds) {
+fn scan_ipv6(text: &str, mut colons: Positions<'_>, out: &mut Finds) {
+    let s = text.as_bytes();
     let mut next_free = 0;
     while let Some(colon) = colons.next() {
         if colon < next_free {
@@ -796,7 +840,8 @@ fn scan_ipv6(s: &[u8], mut colons: Positions<'_>, out: &mut Finds) {
         }
         // Hex dumps and MAC-like runs parse as IPv6 too; real addresses have a group of
         // three or more digits, or are the `::x` shorthand (checked as `wide` above).
-        out.push_lower(IocType::Ipv6, l..end, candidate);
+        let upper = run.iter().any(u8::is_ascii_uppercase);
+        out.push_lower(IocType::Ipv6, l..end, text, upper);
     }
 }
 
@@ -833,7 +878,8 @@ fn starts_new_path(segment: &[u8]) -> bool {
         || (tail.len() == 2 && tail[0].is_ascii_alphabetic() && tail[1] == b':')
 }
 
-fn scan_windows_paths(s: &[u8], backslashes: Positions<'_>, out: &mut Finds) {
+fn scan_windows_paths(text: &str, backslashes: Positions<'_>, out: &mut Finds) {
+    let s = text.as_bytes();
     let mut next_free = 0;
     for bs in backslashes {
         if bs < next_free {
@@ -905,8 +951,7 @@ fn scan_windows_paths(s: &[u8], backslashes: Positions<'_>, out: &mut Finds) {
         if end <= bs + 1 || (end == seg_start && s[end - 1] == b'\\' && end - root_start <= 4) {
             continue;
         }
-        let path = String::from_utf8_lossy(&s[root_start..end]);
-        out.push(IocType::WindowsPath, root_start..end, false, &path);
+        push_path(out, IocType::WindowsPath, text, root_start..end);
     }
 }
 
@@ -941,7 +986,16 @@ const TOP_DIRS: &[&[u8]] = &[
     b"root", b"run", b"sbin", b"srv", b"sys", b"tmp", b"usr", b"var",
 ];
 
-fn scan_linux_paths(s: &[u8], slashes: Positions<'_>, urls: &[Range<usize>], out: &mut Finds) {
+/// A path is the text it was found at. Its ends are ASCII bytes or the text's ends,
+/// so the range is whole characters; were it not, the path is left out, not a panic.
+fn push_path(out: &mut Finds, ioc_type: IocType, text: &str, span: Range<usize>) {
+    if text.get(span.clone()).is_some() {
+        out.push_span(ioc_type, span);
+    }
+}
+
+fn scan_linux_paths(text: &str, slashes: Positions<'_>, urls: &[Range<usize>], out: &mut Finds) {
+    let s = text.as_bytes();
     let mut next_free = 0;
     let mut url_idx = 0;
     for slash in slashes {
@@ -1000,40 +1054,13 @@ fn scan_linux_paths(s: &[u8], slashes: Positions<'_>, urls: &[Range<usize>], out
         if !ok || end <= slash + 1 {
             continue;
         }
-        let path = String::from_utf8_lossy(&s[start..end]);
-        out.push(IocType::LinuxPath, start..end, false, &path);
+        push_path(out, IocType::LinuxPath, text, start..end);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn all_hex_agrees_with_a_byte_by_byte_check_for_every_byte_in_every_place() {
-        for b in 0..=255u8 {
-            for at in 0..16 {
-                let mut block = *b"0123456789abcDEF";
-                block[at] = b;
-                assert_eq!(all_hex(&block), is_hex_str(&block), "byte {b:#x} at {at}");
-            }
-        }
-    }
-
-    #[test]
-    fn hex_words_are_checked_whole_whatever_their_length() {
-        for len in 16..=70 {
-            let word: Vec<u8> = (0..len)
-                .map(|k| b"0123456789abcdefABCDEF"[k % 22])
-                .collect();
-            assert!(is_hex_word(&word), "{len}");
-            for at in 0..len {
-                let mut bad = word.clone();
-                bad[at] = b'g';
-                assert!(!is_hex_word(&bad), "{len}, 'g' at {at}");
-            }
-        }
-    }
 
     #[test]
     fn hash_words_are_found_wherever_they_fall_against_the_blocks() {
@@ -1045,9 +1072,13 @@ mod tests {
                 "z ".repeat(pad / 2) + &" ".repeat(pad % 2)
             );
             let mut out = Finds::default();
-            scan_hashes(&text, Wanted(HASH_BITS), &mut out);
-            let found: Vec<(IocType, &str)> =
-                out.iter().map(|f| (f.ioc_type.clone(), f.value)).collect();
+            let mut classes = Classes::default();
+            classes.fill(text.as_bytes());
+            scan_hashes(&text, Wanted(HASH_BITS), &classes, &mut out);
+            let found: Vec<(IocType, &str)> = out
+                .iter(&text)
+                .map(|f| (f.ioc_type.clone(), f.value))
+                .collect();
             // `x-<md5>` and `<md5>a` are longer words, not hashes.
             assert_eq!(
                 found,

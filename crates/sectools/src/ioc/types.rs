@@ -71,6 +71,12 @@ impl IocType {
         })
     }
 
+    /// Where a built-in type is in [`IocType::BUILTIN`].
+    pub(crate) fn builtin_index(&self) -> Option<usize> {
+        let bit = self.bit();
+        (bit != 0).then(|| bit.trailing_zeros() as usize)
+    }
+
     pub(crate) fn bit(&self) -> u16 {
         match self {
             IocType::Ipv4 => 1,
@@ -141,5 +147,18 @@ impl Ioc {
             span: self.span.clone(),
             defanged: self.defanged,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_builtin_type_s_index_is_its_place_in_the_list_and_custom_types_have_none() {
+        for (k, t) in IocType::BUILTIN.iter().enumerate() {
+            assert_eq!(t.builtin_index(), Some(k), "{t:?}");
+        }
+        assert_eq!(IocType::Custom("ticket".into()).builtin_index(), None);
     }
 }

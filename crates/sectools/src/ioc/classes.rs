@@ -1,0 +1,669 @@
+//! What each byte of a line is, as one bit per byte for each class, found 64 bytes at
+//! a time in one pass. The scanners walk their anchors' set bits ('.', ':', '@', ...)
+//! and find where label runs start and end, whether a word is all hex digits or holds
+//! an upper-case letter, with a few word operations instead of touching the bytes.
+//!
+//! The pass uses AVX-512BW where the CPU has it (one instruction classifies 64 bytes),
+//! else SSE2, which every x86-64 CPU has; other targets classify byte by byte.
+
+use std::ops::Range;
+
+/// The classes of byte the scanners ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Dot,
+    Colon,
+    At,
+    Slash,
+    Backslash,
+    /// `[`, `(` or `{`: where defanged separators (`[.]`, `(at)`, ...) start.
+    Open,
+    /// `[A-Za-z0-9_-]`: bytes of host-name labels and hash words.
+    Label,
+    /// `[0-9A-Fa-f]`.
+    Hex,
+    /// `[A-Z]`.
+    Upper,
+    /// A '.' between two label bytes: the separator of a plain dotted name.
+    Sep,
+    /// A [`Class::Sep`], or a '.' after `[`, `(` or `{` (as in `[.]`): where dotted runs are looked for.
+    DotAnchor,
+}
+
+/// The classes a byte has by itself; the others also depend on its neighbours.
+const BYTE_CLASSES: usize = 9;
+const CLASSES: usize = BYTE_CLASSES + 2;
+
+/// A chunk's masks of the byte classes.
+type Masks = [u64; BYTE_CLASSES];
+
+impl Class {
+    #[cfg(test)]
+    const ALL: [Class; BYTE_CLASSES] = [
+        Class::Dot,
+        Class::Colon,
+        Class::At,
+        Class::Slash,
+        Class::Backslash,
+        Class::Open,
+        Class::Label,
+        Class::Hex,
+        Class::Upper,
+    ];
+
+    /// Whether `b` is of this class (a byte class): the definition the vector code must agree with.
+    fn has(self, b: u8) -> bool {
+        match self {
+            Class::Dot => b == b'.',
+            Class::Colon => b == b':',
+            Class::At => b == b'@',
+            Class::Slash => b == b'/',
+            Class::Backslash => b == b'\\',
+            Class::Open => matches!(b, b'[' | b'(' | b'{'),
+            Class::Label => is_label(b),
+            Class::Hex => b.is_ascii_hexdigit(),
+            Class::Upper => b.is_ascii_uppercase(),
+            Class::Sep | Class::DotAnchor => false,
+        }
+    }
+}
+
+/// [`Class::Label`] as a table, for the scanners' checks of single bytes.
+static LABEL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// Whether `b` can be part of a label (`[A-Za-z0-9_-]`).
+#[inline]
+pub(super) fn is_label(b: u8) -> bool {
+    LABEL[b as usize]
+}
+
+/// How a chunk is classified; chosen once, by what the CPU can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Sse2,
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    Bytes,
+}
+
+impl Kernel {
+    fn best() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                Kernel::Avx512
+            } else {
+                Kernel::Sse2
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Kernel::Bytes
+    }
+
+    /// Calls `each(k, masks)` for `s`'s chunks of 64 bytes (the last one's bits past its end are 0).
+    #[inline(always)]
+    fn each_chunk(self, s: &[u8], mut each: impl FnMut(usize, Masks)) {
+        match self {
+            // SAFETY: this kernel is chosen only where the CPU has AVX-512BW.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => unsafe { each_chunk_avx512(s, each) },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => s
+                .chunks(64)
+                .map(masks_sse2)
+                .enumerate()
+                .for_each(|(k, m)| each(k, m)),
+            Kernel::Bytes => s
+                .chunks(64)
+                .map(masks_bytes)
+                .enumerate()
+                .for_each(|(k, m)| each(k, m)),
+        }
+    }
+}
+
+/// The class bits of one line, class by class: word k of a class covers bytes
+/// `64k..64k + 64`, bit b byte `64k + b`.
+#[derive(Debug)]
+pub(crate) struct Classes {
+    /// `CLASSES` runs of `chunks` words each, in the order of [`Class`].
+    words: Vec<u64>,
+    chunks: usize,
+    len: usize,
+    kernel: Kernel,
+}
+
+impl Default for Classes {
+    fn default() -> Self {
+        Classes::with_kernel(Kernel::best())
+    }
+}
+
+impl Classes {
+    fn with_kernel(kernel: Kernel) -> Classes {
+        Classes {
+            words: Vec::new(),
+            chunks: 0,
+            len: 0,
+            kernel,
+        }
+    }
+
+    /// Classifies `s`, replacing the previous line.
+    pub(crate) fn fill(&mut self, s: &[u8]) {
+        self.len = s.len();
+        self.chunks = s.len().div_ceil(64);
+        self.words.clear();
+        self.words.resize(CLASSES * self.chunks, 0);
+        let (chunks, words) = (self.chunks, &mut self.words[..]);
+        self.kernel.each_chunk(s, |k, masks| {
+            for (class, mask) in masks.into_iter().enumerate() {
+                words[class * chunks + k] = mask;
+            }
+        });
+        self.mark_separators();
+    }
+
+    /// Class `class`'s words.
+    #[inline(always)]
+    fn bits(&self, class: Class) -> &[u64] {
+        let at = class as usize * self.chunks;
+        &self.words[at..at + self.chunks]
+    }
+
+    /// [`Class::Sep`] and [`Class::DotAnchor`] from the dots and the bytes on either side.
+    fn mark_separators(&mut self) {
+        let n = self.chunks;
+        let word = |class: Class, k: usize| class as usize * n + k;
+        // The previous word's last label and bracket bytes, as bit 0.
+        let (mut label_before, mut open_before) = (0, 0);
+        for k in 0..n {
+            let labels = self.words[word(Class::Label, k)];
+            let opens = self.words[word(Class::Open, k)];
+            let dots = self.words[word(Class::Dot, k)];
+            let label_after = if k + 1 < n {
+                self.words[word(Class::Label, k + 1)] & 1
+            } else {
+                0
+            };
+            let sep = dots & (labels << 1 | label_before) & (labels >> 1 | label_after << 63);
+            self.words[word(Class::Sep, k)] = sep;
+            self.words[word(Class::DotAnchor, k)] = sep | dots & (opens << 1 | open_before);
+            label_before = labels >> 63;
+            open_before = opens >> 63;
+        }
+    }
+
+    /// The positions of `class`'s bytes, in order.
+    pub(crate) fn positions(&self, class: Class) -> Positions<'_> {
+        self.positions_from(class, 0)
+    }
+
+    /// The positions of `class`'s bytes at or after `i`, in order.
+    pub(crate) fn positions_from(&self, class: Class, i: usize) -> Positions<'_> {
+        let words = self.bits(class);
+        let k = i / 64;
+        Positions {
+            words,
+            next: k + 1,
+            base: k * 64,
+            bits: words.get(k).map_or(0, |w| w >> (i % 64) << (i % 64)),
+        }
+    }
+
+    /// The first position at or after `i` that is not a label byte (the line's length if none).
+    #[inline]
+    pub(crate) fn label_end(&self, i: usize) -> usize {
+        let label = self.bits(Class::Label);
+        self.run_end(i, |k| label[k])
+    }
+
+    /// Where the run of label bytes that ends just before `i` starts (`i` if there is none).
+    #[inline]
+    pub(crate) fn label_start(&self, i: usize) -> usize {
+        let label = self.bits(Class::Label);
+        run_start(i, |k| label[k])
+    }
+
+    /// The end of the plain dotted name (labels and [`Class::Sep`] dots) at `i`, as [`label_end`](Self::label_end).
+    #[inline]
+    pub(crate) fn dotted_end(&self, i: usize) -> usize {
+        let (label, sep) = (self.bits(Class::Label), self.bits(Class::Sep));
+        self.run_end(i, |k| label[k] | sep[k])
+    }
+
+    /// The start of the plain dotted name that ends just before `i`, as [`label_start`](Self::label_start).
+    #[inline]
+    pub(crate) fn dotted_start(&self, i: usize) -> usize {
+        let (label, sep) = (self.bits(Class::Label), self.bits(Class::Sep));
+        run_start(i, |k| label[k] | sep[k])
+    }
+
+    /// The last position before `i` of a byte of `class`.
+    pub(crate) fn last_before(&self, class: Class, i: usize) -> Option<usize> {
+        let words = self.bits(class);
+        let mut k = i.checked_sub(1)? / 64;
+        // Bits 0..=(i - 1) % 64 of the word: the bytes before `i`.
+        let mut bits = words[k] & (u64::MAX >> (63 - (i - 1) % 64));
+        loop {
+            if bits != 0 {
+                return Some(k * 64 + 63 - bits.leading_zeros() as usize);
+            }
+            k = k.checked_sub(1)?;
+            bits = words[k];
+        }
+    }
+
+    /// The first position at or after `i` whose bit in `run(word)` is 0 (the line's length if none).
+    #[inline(always)]
+    fn run_end(&self, i: usize, run: impl Fn(usize) -> u64) -> usize {
+        let mut k = i / 64;
+        if k >= self.chunks {
+            return i;
+        }
+        // Shifting brings in zeros ("in the run") above the word: the next word decides those.
+        let stops = !run(k) >> (i % 64);
+        if stops != 0 {
+            return i + stops.trailing_zeros() as usize;
+        }
+        loop {
+            k += 1;
+            if k >= self.chunks {
+                return self.len;
+            }
+            let stops = !run(k);
+            if stops != 0 {
+                return k * 64 + stops.trailing_zeros() as usize;
+            }
+        }
+    }
+
+    /// The blocks of 16 hex digits, counted from the start of the line (`i` a multiple
+    /// of 16, bytes `i..i + 16` all hex digits), in order.
+    pub(crate) fn hex_blocks(&self) -> impl Iterator<Item = usize> + '_ {
+        self.bits(Class::Hex)
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &hex)| {
+                // Bit b of `runs`: bytes b..b + 16 are all hex (bits past the word are 0).
+                let mut runs = hex & hex >> 1;
+                runs &= runs >> 2;
+                runs &= runs >> 4;
+                runs &= runs >> 8;
+                let mut blocks = runs & 0x0001_0001_0001_0001;
+                std::iter::from_fn(move || {
+                    let block = blocks.trailing_zeros() as usize;
+                    blocks &= blocks.wrapping_sub(1);
+                    (block < 64).then_some(k * 64 + block)
+                })
+            })
+    }
+
+    /// Whether any byte in `range` is of `class`.
+    #[inline]
+    pub(crate) fn any(&self, class: Class, range: Range<usize>) -> bool {
+        self.test(class, range, |bits, mask| bits & mask == 0)
+            .is_some_and(|all_clear| !all_clear)
+    }
+
+    /// Whether every byte in `range` is of `class` (true for an empty range).
+    #[inline]
+    pub(crate) fn all(&self, class: Class, range: Range<usize>) -> bool {
+        self.test(class, range, |bits, mask| !bits & mask == 0)
+            .unwrap_or(true)
+    }
+
+    /// Whether `ok(word, mask)` holds for every word `range` covers, `mask` being the
+    /// bits of `range` in it; `None` for an empty range.
+    #[inline(always)]
+    fn test(
+        &self,
+        class: Class,
+        range: Range<usize>,
+        ok: impl Fn(u64, u64) -> bool,
+    ) -> Option<bool> {
+        if range.is_empty() {
+            return None;
+        }
+        let words = self.bits(class);
+        let (first, last) = (range.start / 64, (range.end - 1) / 64);
+        let low = u64::MAX << (range.start % 64);
+        let high = u64::MAX >> (63 - (range.end - 1) % 64);
+        if first == last {
+            return Some(ok(words[first], low & high));
+        }
+        Some(
+            ok(words[first], low)
+                && words[first + 1..last].iter().all(|&w| ok(w, u64::MAX))
+                && ok(words[last], high),
+        )
+    }
+}
+
+/// Where the run of bytes whose bit in `run(word)` is 1 that ends just before `i` starts.
+#[inline(always)]
+fn run_start(i: usize, run: impl Fn(usize) -> u64) -> usize {
+    if i == 0 {
+        return 0;
+    }
+    let mut k = (i - 1) / 64;
+    // Bits 0..=(i - 1) % 64 of the word: the bytes before `i`.
+    let mut stops = !run(k) & (u64::MAX >> (63 - (i - 1) % 64));
+    loop {
+        if stops != 0 {
+            // The last stop; the run starts after it.
+            return k * 64 + 64 - stops.leading_zeros() as usize;
+        }
+        if k == 0 {
+            return 0;
+        }
+        k -= 1;
+        stops = !run(k);
+    }
+}
+
+/// Iterator over one class's positions (see [`Classes::positions`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Positions<'a> {
+    words: &'a [u64],
+    next: usize,
+    base: usize,
+    bits: u64,
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            self.bits = *self.words.get(self.next)?;
+            self.base = self.next * 64;
+            self.next += 1;
+        }
+        let at = self.base + self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(at)
+    }
+}
+
+fn masks_bytes(chunk: &[u8]) -> Masks {
+    let mut masks = [0u64; BYTE_CLASSES];
+    for (k, &b) in chunk.iter().enumerate() {
+        for (class, mask) in BYTE_CLASS_ORDER.iter().zip(&mut masks) {
+            *mask |= u64::from(class.has(b)) << k;
+        }
+    }
+    masks
+}
+
+/// The byte classes in the order of their masks.
+const BYTE_CLASS_ORDER: [Class; BYTE_CLASSES] = [
+    Class::Dot,
+    Class::Colon,
+    Class::At,
+    Class::Slash,
+    Class::Backslash,
+    Class::Open,
+    Class::Label,
+    Class::Hex,
+    Class::Upper,
+];
+
+/// The whole of [`Kernel::each_chunk`] with AVX-512BW, so that each chunk's code is inlined.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+unsafe fn each_chunk_avx512(s: &[u8], mut each: impl FnMut(usize, Masks)) {
+    for (k, chunk) in s.chunks(64).enumerate() {
+        // SAFETY: the caller's CPU has AVX-512BW.
+        each(k, unsafe { masks_avx512(chunk) });
+    }
+}
+
+/// AVX-512BW: compares give 64-bit masks directly; the chunk's tail is a masked load,
+/// which reads nothing past it (and bytes not loaded are 0, of no class).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+#[inline]
+unsafe fn masks_avx512(chunk: &[u8]) -> Masks {
+    use std::arch::x86_64::{
+        __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_maskz_loadu_epi8,
+        _mm512_or_si512, _mm512_set1_epi8, _mm512_sub_epi8,
+    };
+    let loaded = u64::MAX >> (64 - chunk.len().max(1));
+    let loaded = if chunk.is_empty() { 0 } else { loaded };
+    // SAFETY: the masked load reads only the `chunk.len()` bytes of `chunk`.
+    let v: __m512i = unsafe { _mm512_maskz_loadu_epi8(loaded, chunk.as_ptr().cast()) };
+    let splat = |b: u8| _mm512_set1_epi8(b as i8);
+    let eq = |b: u8| _mm512_cmpeq_epi8_mask(v, splat(b));
+    // `x - low <= span` as unsigned bytes.
+    let within = |x: __m512i, low: u8, span: u8| {
+        _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, splat(low)), splat(span))
+    };
+    let digit = within(v, b'0', 9);
+    // Setting bit 5 folds A-Z onto a-z and moves no other byte into a-z.
+    let folded = _mm512_or_si512(v, splat(0x20));
+    let letter = within(folded, b'a', 25);
+    let hex_letter = within(folded, b'a', 5);
+    [
+        eq(b'.'),
+        eq(b':'),
+        eq(b'@'),
+        eq(b'/'),
+        eq(b'\\'),
+        eq(b'[') | eq(b'(') | eq(b'{'),
+        digit | letter | eq(b'-') | eq(b'_'),
+        digit | hex_letter,
+        within(v, b'A', 25),
+    ]
+}
+
+/// SSE2, 16 bytes at a time; a short tail is copied into a zeroed block first.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn masks_sse2(chunk: &[u8]) -> Masks {
+    let mut masks = [0u64; BYTE_CLASSES];
+    for (k, block) in chunk.chunks(16).enumerate() {
+        let bits = match <&[u8; 16]>::try_from(block) {
+            Ok(whole) => block_sse2(whole),
+            Err(_) => {
+                let mut padded = [0u8; 16];
+                padded[..block.len()].copy_from_slice(block);
+                block_sse2(&padded)
+            }
+        };
+        for (mask, b) in masks.iter_mut().zip(bits) {
+            *mask |= u64::from(b) << (16 * k);
+        }
+    }
+    masks
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block_sse2(block: &[u8; 16]) -> [u16; BYTE_CLASSES] {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_sub_epi8,
+    };
+    // SAFETY: SSE2 is in the x86-64 baseline; the load reads exactly the 16 bytes of
+    // `block` (unaligned loads are allowed).
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        let eq = |b: u8| _mm_cmpeq_epi8(v, splat(b));
+        // `x - low <= span` as unsigned bytes: min(d, span) == d.
+        let within = |x: __m128i, low: u8, span: u8| {
+            let d = _mm_sub_epi8(x, splat(low));
+            _mm_cmpeq_epi8(_mm_min_epu8(d, splat(span)), d)
+        };
+        let bits = |m: __m128i| _mm_movemask_epi8(m) as u16;
+        let digit = within(v, b'0', 9);
+        let folded = _mm_or_si128(v, splat(0x20));
+        let letter = within(folded, b'a', 25);
+        let hex_letter = within(folded, b'a', 5);
+        let or = _mm_or_si128;
+        [
+            bits(eq(b'.')),
+            bits(eq(b':')),
+            bits(eq(b'@')),
+            bits(eq(b'/')),
+            bits(eq(b'\\')),
+            bits(or(or(eq(b'['), eq(b'(')), eq(b'{'))),
+            bits(or(or(digit, letter), or(eq(b'-'), eq(b'_')))),
+            bits(or(digit, hex_letter)),
+            bits(within(v, b'A', 25)),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kernel this CPU can run.
+    fn kernels() -> Vec<Kernel> {
+        let mut kernels = vec![Kernel::Bytes];
+        #[cfg(target_arch = "x86_64")]
+        {
+            kernels.push(Kernel::Sse2);
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                kernels.push(Kernel::Avx512);
+            }
+        }
+        kernels
+    }
+
+    /// Texts of 0 to 200 bytes: random bytes, bytes of the classes' edges, and every byte value.
+    fn texts() -> Vec<Vec<u8>> {
+        let mut state = 0x2545_f491_u32;
+        let mut texts = Vec::new();
+        for len in 0..200usize {
+            for round in 0..6 {
+                texts.push(
+                    (0..len)
+                        .map(|k| {
+                            state ^= state << 13;
+                            state ^= state >> 17;
+                            state ^= state << 5;
+                            match round % 3 {
+                                0 => (state % 256) as u8,
+                                1 => b"./:@\\[({a]-_09AFGZafgz`@{\x80 "[(state % 27) as usize],
+                                _ => ((k * 7 + round) % 256) as u8,
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn every_kernel_classifies_every_byte_in_every_position_as_the_definition_does() {
+        for kernel in kernels() {
+            let mut classes = Classes::with_kernel(kernel);
+            for text in texts() {
+                classes.fill(&text);
+                for class in Class::ALL {
+                    let by_hand: Vec<usize> =
+                        (0..text.len()).filter(|&i| class.has(text[i])).collect();
+                    let found: Vec<usize> = classes.positions(class).collect();
+                    assert_eq!(found, by_hand, "{kernel:?}, {class:?} in {text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn runs_and_ranges_agree_with_a_byte_by_byte_walk() {
+        let label = |b: u8| Class::Label.has(b);
+        let mut classes = Classes::default();
+        for text in texts().into_iter().step_by(5) {
+            classes.fill(&text);
+            let n = text.len();
+            let sep = |k: usize| {
+                text[k] == b'.' && k > 0 && k + 1 < n && label(text[k - 1]) && label(text[k + 1])
+            };
+            let seps: Vec<usize> = (0..n).filter(|&k| sep(k)).collect();
+            let after_open = |k: usize| k > 0 && Class::Open.has(text[k - 1]);
+            let anchors: Vec<usize> = (0..n)
+                .filter(|&k| sep(k) || text[k] == b'.' && after_open(k))
+                .collect();
+            let found: Vec<usize> = classes.positions(Class::DotAnchor).collect();
+            assert_eq!(found, anchors, "{text:?}");
+            assert_eq!(
+                classes.positions(Class::Sep).collect::<Vec<_>>(),
+                seps,
+                "{text:?}"
+            );
+            let dotted = |k: usize| label(text[k]) || sep(k);
+            for i in 0..=n {
+                let end = (i..n).find(|&k| !label(text[k])).unwrap_or(n);
+                assert_eq!(classes.label_end(i), end, "end from {i} in {text:?}");
+                let start = (0..i).rev().find(|&k| !label(text[k])).map_or(0, |k| k + 1);
+                assert_eq!(
+                    classes.label_start(i),
+                    start,
+                    "start before {i} in {text:?}"
+                );
+                let end = (i..n).find(|&k| !dotted(k)).unwrap_or(n);
+                assert_eq!(
+                    classes.dotted_end(i),
+                    end,
+                    "dotted end from {i} in {text:?}"
+                );
+                let start = (0..i).rev().find(|&k| !dotted(k)).map_or(0, |k| k + 1);
+                assert_eq!(
+                    classes.dotted_start(i),
+                    start,
+                    "dotted start before {i} in {text:?}"
+                );
+                let last = seps.iter().rev().copied().find(|&k| k < i);
+                assert_eq!(
+                    classes.last_before(Class::Sep, i),
+                    last,
+                    "before {i} in {text:?}"
+                );
+                let from: Vec<usize> = classes.positions_from(Class::Sep, i).collect();
+                assert_eq!(
+                    from,
+                    seps.iter().copied().filter(|&k| k >= i).collect::<Vec<_>>()
+                );
+            }
+            let blocks: Vec<usize> = (0..n.saturating_sub(15))
+                .step_by(16)
+                .filter(|&i| text[i..i + 16].iter().all(u8::is_ascii_hexdigit))
+                .collect();
+            assert_eq!(classes.hex_blocks().collect::<Vec<_>>(), blocks, "{text:?}");
+            for start in (0..=n).step_by(7) {
+                for end in start..=n.min(start + 140) {
+                    for class in [Class::Hex, Class::Upper] {
+                        let bytes = &text[start..end];
+                        assert_eq!(
+                            classes.any(class, start..end),
+                            bytes.iter().any(|&b| class.has(b)),
+                            "any {class:?} in {start}..{end} of {text:?}"
+                        );
+                        assert_eq!(
+                            classes.all(class, start..end),
+                            bytes.iter().all(|&b| class.has(b)),
+                            "all {class:?} in {start}..{end} of {text:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
