@@ -4,7 +4,8 @@
 //! an upper-case letter, with a few word operations instead of touching the bytes.
 //!
 //! The pass uses AVX-512BW where the CPU has it (one instruction classifies 64 bytes),
-//! else SSE2, which every x86-64 CPU has; other targets classify byte by byte.
+//! else AVX2 (32 bytes), else SSE2, which every x86-64 CPU has; other targets classify
+//! byte by byte.
 
 use std::ops::Range;
 
@@ -79,6 +80,8 @@ enum Kernel {
     #[cfg(target_arch = "x86_64")]
     Avx512,
     #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
     Sse2,
     #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
     Bytes,
@@ -90,6 +93,8 @@ impl Kernel {
         {
             if std::arch::is_x86_feature_detected!("avx512bw") {
                 Kernel::Avx512
+            } else if std::arch::is_x86_feature_detected!("avx2") {
+                Kernel::Avx2
             } else {
                 Kernel::Sse2
             }
@@ -105,12 +110,11 @@ impl Kernel {
             // SAFETY: this kernel is chosen only where the CPU has AVX-512BW.
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => unsafe { each_chunk_avx512(s, each) },
+            // SAFETY: this kernel is chosen only where the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 => s
-                .chunks(64)
-                .map(masks_sse2)
-                .enumerate()
-                .for_each(|(k, m)| each(k, m)),
+            Kernel::Avx2 => unsafe { each_chunk_avx2(s, each) },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => each_whole_chunk(s, each, masks_sse2),
             Kernel::Bytes => s
                 .chunks(64)
                 .map(masks_bytes)
@@ -151,7 +155,7 @@ impl Classes {
     pub(crate) fn fill(&mut self, s: &[u8]) {
         self.len = s.len();
         self.chunks = s.len().div_ceil(64);
-        self.words.clear();
+        // Every word is written below: the chunks' byte classes, then the separators.
         self.words.resize(CLASSES * self.chunks, 0);
         let (chunks, words) = (self.chunks, &mut self.words[..]);
         self.kernel.each_chunk(s, |k, masks| {
@@ -456,20 +460,103 @@ unsafe fn masks_avx512(chunk: &[u8]) -> Masks {
     ]
 }
 
-/// SSE2, 16 bytes at a time; a short tail is copied into a zeroed block first.
+/// The whole of [`Kernel::each_chunk`] with AVX2, as [`each_chunk_avx512`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn each_chunk_avx2(s: &[u8], each: impl FnMut(usize, Masks)) {
+    // SAFETY: the caller's CPU has AVX2.
+    each_whole_chunk(s, each, |chunk| unsafe { masks_avx2(chunk) });
+}
+
+/// Calls `each(k, masks)` for `s`'s chunks, classified 64 bytes at a time by
+/// `classify`. A last chunk shorter than that is classified as the end of the line's
+/// last 64 bytes, whose masks are shifted down past the bytes before it; in a line
+/// shorter than 64 bytes, it is copied into a zeroed chunk (zeros are of no class).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn each_whole_chunk(
+    s: &[u8],
+    mut each: impl FnMut(usize, Masks),
+    classify: impl Fn(&[u8; 64]) -> Masks,
+) {
+    let mut chunks = s.chunks_exact(64);
+    let mut k = 0;
+    for chunk in &mut chunks {
+        each(k, classify(chunk.try_into().expect("64 bytes")));
+        k += 1;
+    }
+    let tail = chunks.remainder().len();
+    if tail == 0 {
+    } else if let Some(last) = s.len().checked_sub(64) {
+        let masks = classify(s[last..].try_into().expect("64 bytes"));
+        each(k, masks.map(|mask| mask >> (64 - tail)));
+    } else {
+        let mut padded = [0u8; 64];
+        padded[..tail].copy_from_slice(s);
+        each(k, classify(&padded));
+    }
+}
+
+/// AVX2: each class is compared in the chunk's two 32-byte halves, whose byte masks
+/// (`movemask`) are joined into the class's 64-bit word at once.
+// Not inlined: into its caller, LLVM turns the masks back into vectors of bits and
+// spends several times the instructions of the comparisons on them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+unsafe fn masks_avx2(chunk: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
+    };
+    let at = chunk.as_ptr().cast::<__m256i>();
+    // SAFETY: two unaligned loads of 32 bytes each, both inside the 64 of `chunk`.
+    let (low, high) = unsafe { (_mm256_loadu_si256(at), _mm256_loadu_si256(at.add(1))) };
+    let splat = |b: u8| _mm256_set1_epi8(b as i8);
+    let eq = |v: __m256i, b: u8| _mm256_cmpeq_epi8(v, splat(b));
+    let or = _mm256_or_si256;
+    // `x - low <= span` as unsigned bytes: min(d, span) == d.
+    let within = |x: __m256i, low: u8, span: u8| {
+        let d = _mm256_sub_epi8(x, splat(low));
+        _mm256_cmpeq_epi8(_mm256_min_epu8(d, splat(span)), d)
+    };
+    let digit = |v: __m256i| within(v, b'0', 9);
+    // Setting bit 5 folds A-Z onto a-z and moves no other byte into a-z.
+    let folded = |v: __m256i| or(v, splat(0x20));
+    let label = |v: __m256i| {
+        or(
+            or(digit(v), within(folded(v), b'a', 25)),
+            or(eq(v, b'-'), eq(v, b'_')),
+        )
+    };
+    let hex = |v: __m256i| or(digit(v), within(folded(v), b'a', 5));
+    let open = |v: __m256i| or(or(eq(v, b'['), eq(v, b'(')), eq(v, b'{'));
+    let upper = |v: __m256i| within(v, b'A', 25);
+    // One class in both halves, as its word.
+    let word = |class: &dyn Fn(__m256i) -> __m256i| {
+        u64::from(_mm256_movemask_epi8(class(low)) as u32)
+            | u64::from(_mm256_movemask_epi8(class(high)) as u32) << 32
+    };
+    [
+        word(&|v| eq(v, b'.')),
+        word(&|v| eq(v, b':')),
+        word(&|v| eq(v, b'@')),
+        word(&|v| eq(v, b'/')),
+        word(&|v| eq(v, b'\\')),
+        word(&open),
+        word(&label),
+        word(&hex),
+        word(&upper),
+    ]
+}
+
+/// SSE2, 16 bytes at a time.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn masks_sse2(chunk: &[u8]) -> Masks {
+fn masks_sse2(chunk: &[u8; 64]) -> Masks {
     let mut masks = [0u64; BYTE_CLASSES];
-    for (k, block) in chunk.chunks(16).enumerate() {
-        let bits = match <&[u8; 16]>::try_from(block) {
-            Ok(whole) => block_sse2(whole),
-            Err(_) => {
-                let mut padded = [0u8; 16];
-                padded[..block.len()].copy_from_slice(block);
-                block_sse2(&padded)
-            }
-        };
+    for (k, block) in chunk.chunks_exact(16).enumerate() {
+        let bits = block_sse2(block.try_into().expect("16 bytes"));
         for (mask, b) in masks.iter_mut().zip(bits) {
             *mask |= u64::from(b) << (16 * k);
         }
@@ -525,6 +612,9 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         {
             kernels.push(Kernel::Sse2);
+            if std::arch::is_x86_feature_detected!("avx2") {
+                kernels.push(Kernel::Avx2);
+            }
             if std::arch::is_x86_feature_detected!("avx512bw") {
                 kernels.push(Kernel::Avx512);
             }

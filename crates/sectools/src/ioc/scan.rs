@@ -39,23 +39,29 @@ fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
 /// `defanged` says whether the range may hold any: the scanners know it from their
 /// walk, and without them the range is copied in one go.
 fn push_refanged(text: &str, range: Range<usize>, defanged: bool, buf: &mut String) {
-    if !defanged {
-        let at = buf.len();
-        buf.push_str(&text[range]);
-        buf[at..].make_ascii_lowercase();
-        return;
-    }
-    let s = text.as_bytes();
-    let mut i = range.start;
-    while i < range.end {
-        if let Some((len, _)) = dot_at(s, i) {
-            buf.push('.');
-            i += len;
-        } else {
-            buf.push(s[i].to_ascii_lowercase() as char);
-            i += 1;
+    let at = buf.len();
+    if defanged {
+        // The text between brackets that open a defanged dot is copied as it is.
+        let s = text.as_bytes();
+        let (mut copied, mut i) = (range.start, range.start);
+        while let Some(k) = s[i..range.end]
+            .iter()
+            .position(|b| matches!(b, b'[' | b'(' | b'{'))
+        {
+            let open = i + k;
+            i = open + 1;
+            if let Some((len, _)) = dot_at(s, open) {
+                buf.push_str(&text[copied..open]);
+                buf.push('.');
+                i = open + len;
+                copied = i;
+            }
         }
+        buf.push_str(&text[copied.min(range.end)..range.end]);
+    } else {
+        buf.push_str(&text[range]);
     }
+    buf[at..].make_ascii_lowercase();
 }
 
 fn is_hex_str(b: &[u8]) -> bool {
@@ -110,15 +116,20 @@ pub(crate) fn is_public_domain(domain: &str) -> bool {
         && psl::domain(domain.as_bytes()).is_some_and(|d| d.suffix().is_known())
 }
 
+/// One to three digits, at most 255.
+fn is_octet(b: &[u8]) -> bool {
+    let digit = |c: u8| c.is_ascii_digit();
+    match *b {
+        [x] => digit(x),
+        [x, y] => digit(x) && digit(y),
+        // Digits of one length compare as their numbers do.
+        [x, y, z] => digit(x) && digit(y) && digit(z) && [x, y, z] <= *b"255",
+        _ => false,
+    }
+}
+
 fn ipv4_from_labels(s: &[u8], labels: &[Range<usize>]) -> bool {
-    labels.len() == 4
-        && labels.iter().all(|r| {
-            let b = &s[r.clone()];
-            !b.is_empty()
-                && b.len() <= 3
-                && b.iter().all(u8::is_ascii_digit)
-                && b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
-        })
+    labels.len() == 4 && labels.iter().all(|r| is_octet(&s[r.clone()]))
 }
 
 /// Which families a scan looks for.
@@ -290,7 +301,7 @@ fn dotted_run(
     if sep.start == 0 || sep.end >= n || !is_label(s[sep.start - 1]) || !is_label(s[sep.end]) {
         return None;
     }
-    if let Some(end) = plain_non_name(s, classes, &sep) {
+    if let Some(end) = plain_run(text, wanted, classes, &sep, out) {
         return Some(end);
     }
     // Back to the start of the run: over labels and the plain dots between them
@@ -403,11 +414,19 @@ fn is_tld(tld: &[u8]) -> bool {
             || tld[..4.min(tld.len())].eq_ignore_ascii_case(b"xn--"))
 }
 
-/// The end of the run at plain separator `sep` if the run is plainly neither an
-/// address nor a name: its last label holds a non-digit (so no IPv4 address) and
-/// is no top-level label. Clock times (`00:01.047Z`) and the like are most runs, and
-/// this needs no walk over their labels. `None` when it cannot tell as quickly.
-fn plain_non_name(s: &[u8], classes: &Classes, sep: &Range<usize>) -> Option<usize> {
+/// Runs at plain separator `sep` that their last label settles, without a walk over
+/// their labels: one with a non-digit that is no top-level label (clock times
+/// `00:01.047Z`, most runs) is neither an address nor a name; an all-digit one is an
+/// IPv4 address or nothing (versions `8.0.89`), added here. Returns where such a run
+/// ends; `None` for the others (names, runs with defanged separators).
+fn plain_run(
+    text: &str,
+    wanted: Wanted,
+    classes: &Classes,
+    sep: &Range<usize>,
+    out: &mut Finds,
+) -> Option<usize> {
+    let s = text.as_bytes();
     if sep.len() != 1 {
         return None;
     }
@@ -418,7 +437,29 @@ fn plain_non_name(s: &[u8], classes: &Classes, sep: &Range<usize>) -> Option<usi
     }
     let last_sep = classes.last_before(Class::Sep, end).unwrap_or(sep.start);
     let tld = &s[last_sep + 1..end];
-    (!tld.iter().all(u8::is_ascii_digit) && !is_tld(tld)).then_some(end)
+    if !tld.iter().all(u8::is_ascii_digit) {
+        return (!is_tld(tld)).then_some(end);
+    }
+    let start = classes.dotted_start(sep.start);
+    // ... and one before it, too.
+    if dot_ending_at(s, start).is_some_and(|len| start > len && is_label(s[start - len - 1])) {
+        return None;
+    }
+    let glued = (start > 0 && s[start - 1] >= 0x80) || (end < s.len() && s[end] >= 0x80);
+    if !glued && wanted.has(&IocType::Ipv4) && is_dotted_quad(&s[start..end]) {
+        out.push_span(IocType::Ipv4, start..end);
+    }
+    Some(end)
+}
+
+/// Four octets ([`is_octet`]) joined by dots.
+fn is_dotted_quad(b: &[u8]) -> bool {
+    if !(7..=15).contains(&b.len()) {
+        return false;
+    }
+    let mut octets = b.split(|&c| c == b'.');
+    let mut octet = || octets.next().is_some_and(is_octet);
+    octet() && octet() && octet() && octet() && octets.next().is_none()
 }
 
 /// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
@@ -487,10 +528,19 @@ fn scan_emails(text: &str, classes: &Classes, authorities: &[Range<usize>], out:
                 push_refanged(text, dstart..j, domain_defanged, v);
                 is_public_domain(&v[domain..])
             });
-        } else if is_public_domain(&text[dstart..j]) {
+        } else if found_domain(out, dstart..j) || is_public_domain(&text[dstart..j]) {
             out.push_span(IocType::Email, l..j);
         }
     }
+}
+
+/// Whether the dotted-run scan found `span` to be a public domain already: its checks
+/// include all of [`is_public_domain`]'s, so the suffix list need not be asked again.
+fn found_domain(out: &Finds, span: Range<usize>) -> bool {
+    out.items()
+        .iter()
+        .rev()
+        .any(|f| matches!(f.ioc_type, IocType::Dns) && f.span == span)
 }
 
 /// Schemes a URL may have, including the usual defanged spellings.
@@ -516,15 +566,22 @@ const SCHEMES: &[(&str, &str)] = &[
 ];
 
 /// Bytes that end a URL: whitespace, quotes, angle brackets and the like (RFC 3986
-/// "unsafe" characters), and any non-ASCII byte.
-fn ends_url(b: u8) -> bool {
-    b <= b' '
-        || b >= 0x7f
-        || matches!(
-            b,
-            b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
-        )
-}
+/// "unsafe" characters), and any non-ASCII byte; a table, as URLs are walked byte by byte.
+static ENDS_URL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c <= b' '
+            || c >= 0x7f
+            || matches!(
+                c,
+                b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+            );
+        b += 1;
+    }
+    table
+};
 
 fn scan_urls(
     text: &str,
@@ -574,10 +631,10 @@ fn scan_urls(
         };
         let mut defanged = sep_defanged || !scheme_text.eq_ignore_ascii_case(scheme);
         if !run.contains(&rest_start) {
-            let mut end = rest_start;
-            while end < s.len() && !ends_url(s[end]) {
-                end += 1;
-            }
+            let end = s[rest_start..]
+                .iter()
+                .position(|&b| ENDS_URL[usize::from(b)])
+                .map_or(s.len(), |p| rest_start + p);
             run = rest_start..end;
         }
         let mut end = run.end;
@@ -1088,6 +1145,89 @@ mod tests {
                 ],
                 "text {text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn dotted_quads_are_four_octets_joined_by_dots() {
+        // One to three digits whose number is at most 255, by the definition.
+        let octet = |p: &[u8]| {
+            (1..=3).contains(&p.len())
+                && p.iter().all(u8::is_ascii_digit)
+                && std::str::from_utf8(p).unwrap().parse::<u32>().unwrap() <= 255
+        };
+        let by_parts = |b: &[u8]| {
+            let parts: Vec<&[u8]> = b.split(|&c| c == b'.').collect();
+            parts.len() == 4 && parts.iter().all(|p| octet(p))
+        };
+        for n in 0..2000 {
+            for text in [
+                format!("{n}"),
+                format!("{n:02}"),
+                format!("{n:03}"),
+                format!("{n}x"),
+            ] {
+                assert_eq!(
+                    is_octet(text.as_bytes()),
+                    octet(text.as_bytes()),
+                    "{text:?}"
+                );
+            }
+        }
+        let pieces: [&[u8]; 12] = [
+            b"0", b"7", b"00", b"255", b"256", b"199", b"0255", b"", b"a", b"1a", b"999", b"25",
+        ];
+        let mut checked = 0;
+        for a in pieces {
+            for b in pieces {
+                for (c, d) in [
+                    (b"1".as_slice(), b"2".as_slice()),
+                    (b"10", b"0"),
+                    (b"3", b""),
+                ] {
+                    for joined in [
+                        [a, b, c, d].join(&b'.'),
+                        [a, b, c].join(&b'.'),
+                        [a, b, c, d, b"4"].join(&b'.'),
+                    ] {
+                        assert_eq!(
+                            is_dotted_quad(&joined),
+                            by_parts(&joined),
+                            "{:?}",
+                            String::from_utf8_lossy(&joined)
+                        );
+                        checked += usize::from(by_parts(&joined));
+                    }
+                }
+            }
+        }
+        // Six valid octets among the pieces, each pair with two valid (c, d).
+        assert_eq!(checked, 6 * 6 * 2);
+    }
+
+    #[test]
+    fn refanging_lowers_case_and_reads_every_defanged_dot() {
+        for (text, range, want) in [
+            ("x Evil[.]Example(.)COM y", 2..22, "evil.example.com"),
+            ("a{.}b[dot]c(DOT)d", 0..17, "a.b.c.d"),
+            ("[x].(y)", 0..7, "[x].(y)"),
+            // ASCII case only, as the scanners' checks are.
+            ("Über[.]de", 0..10, "Über.de"),
+        ] {
+            for defanged in [true, false] {
+                let mut buf = String::from("kept ");
+                push_refanged(text, range.clone(), defanged, &mut buf);
+                let want = if defanged {
+                    want.to_string()
+                } else {
+                    text[range.clone()].to_ascii_lowercase()
+                };
+                assert_eq!(
+                    buf,
+                    format!("kept {want}"),
+                    "{text:?}, defanged: {defanged}"
+                );
+            }
         }
     }
 }
