@@ -41,27 +41,32 @@ fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
 fn push_refanged(text: &str, range: Range<usize>, defanged: bool, buf: &mut String) {
     let at = buf.len();
     if defanged {
-        // The text between brackets that open a defanged dot is copied as it is.
-        let s = text.as_bytes();
-        let (mut copied, mut i) = (range.start, range.start);
-        while let Some(k) = s[i..range.end]
-            .iter()
-            .position(|b| matches!(b, b'[' | b'(' | b'{'))
-        {
-            let open = i + k;
-            i = open + 1;
-            if let Some((len, _)) = dot_at(s, open) {
-                buf.push_str(&text[copied..open]);
-                buf.push('.');
-                i = open + len;
-                copied = i;
-            }
-        }
-        buf.push_str(&text[copied.min(range.end)..range.end]);
+        push_dots_refanged(text, range, buf);
     } else {
         buf.push_str(&text[range]);
     }
     buf[at..].make_ascii_lowercase();
+}
+
+/// Appends `text[range]` with its defanged dots (the separators [`dot_at`] knows)
+/// made '.', case kept; the text between them is copied as it is.
+fn push_dots_refanged(text: &str, range: Range<usize>, buf: &mut String) {
+    let s = text.as_bytes();
+    let (mut copied, mut i) = (range.start, range.start);
+    while let Some(k) = s[i..range.end]
+        .iter()
+        .position(|b| matches!(b, b'[' | b'(' | b'{'))
+    {
+        let open = i + k;
+        i = open + 1;
+        if let Some((len, _)) = dot_at(s, open) {
+            buf.push_str(&text[copied..open]);
+            buf.push('.');
+            i = open + len;
+            copied = i;
+        }
+    }
+    buf.push_str(&text[copied.min(range.end)..range.end]);
 }
 
 fn is_hex_str(b: &[u8]) -> bool {
@@ -668,7 +673,8 @@ fn scan_urls(
             out.push_with(IocType::Url, scheme_start..end, defanged, |v| {
                 v.push_str(scheme);
                 v.push_str("://");
-                push_refanged_host(v, &text[rest_start..authority.host_end]);
+                // The host was checked with the separators `dot_at` knows; case is kept.
+                push_dots_refanged(text, rest_start..authority.host_end, v);
                 v.push_str(&text[authority.host_end..end]);
             })
         } else {
@@ -709,24 +715,6 @@ fn scan_urls(
             }
         }
     }
-}
-
-/// Appends a URL's host part with its defanged dots made '.': the separators
-/// [`dot_at`] knows, as the host was checked with them; case is kept.
-fn push_refanged_host(out: &mut String, part: &str) {
-    let s = part.as_bytes();
-    let (mut copied, mut i) = (0, 0);
-    while let Some(k) = s[i..].iter().position(|b| matches!(b, b'[' | b'(' | b'{')) {
-        let open = i + k;
-        i = open + 1;
-        if let Some((len, _)) = dot_at(s, open) {
-            out.push_str(&part[copied..open]);
-            out.push('.');
-            i = open + len;
-            copied = i;
-        }
-    }
-    out.push_str(&part[copied..]);
 }
 
 struct Authority {
