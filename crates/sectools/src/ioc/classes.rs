@@ -124,13 +124,15 @@ impl Kernel {
     }
 }
 
-/// The class bits of one line, class by class: word k of a class covers bytes
-/// `64k..64k + 64`, bit b byte `64k + b`.
+/// One chunk's words, one per class in the order of [`Class`]: bit b of a class's
+/// word is byte `64k + b` of chunk k.
+type ChunkWords = [u64; CLASSES];
+
+/// The class bits of one line, chunk by chunk: a chunk's words lie together, as the
+/// scanners ask about several classes of the same bytes.
 #[derive(Debug)]
 pub(crate) struct Classes {
-    /// `CLASSES` runs of `chunks` words each, in the order of [`Class`].
-    words: Vec<u64>,
-    chunks: usize,
+    chunks: Vec<ChunkWords>,
     len: usize,
     kernel: Kernel,
 }
@@ -144,8 +146,7 @@ impl Default for Classes {
 impl Classes {
     fn with_kernel(kernel: Kernel) -> Classes {
         Classes {
-            words: Vec::new(),
-            chunks: 0,
+            chunks: Vec::new(),
             len: 0,
             kernel,
         }
@@ -154,43 +155,37 @@ impl Classes {
     /// Classifies `s`, replacing the previous line.
     pub(crate) fn fill(&mut self, s: &[u8]) {
         self.len = s.len();
-        self.chunks = s.len().div_ceil(64);
         // Every word is written below: the chunks' byte classes, then the separators.
-        self.words.resize(CLASSES * self.chunks, 0);
-        let (chunks, words) = (self.chunks, &mut self.words[..]);
+        self.chunks.resize(s.len().div_ceil(64), [0; CLASSES]);
+        let chunks = &mut self.chunks[..];
         self.kernel.each_chunk(s, |k, masks| {
-            for (class, mask) in masks.into_iter().enumerate() {
-                words[class * chunks + k] = mask;
-            }
+            chunks[k][..BYTE_CLASSES].copy_from_slice(&masks);
         });
         self.mark_separators();
     }
 
-    /// Class `class`'s words.
+    /// Class `class`'s word of chunk `k`.
     #[inline(always)]
-    fn bits(&self, class: Class) -> &[u64] {
-        let at = class as usize * self.chunks;
-        &self.words[at..at + self.chunks]
+    fn word(&self, class: Class, k: usize) -> u64 {
+        self.chunks[k][class as usize]
     }
 
     /// [`Class::Sep`] and [`Class::DotAnchor`] from the dots and the bytes on either side.
     fn mark_separators(&mut self) {
-        let n = self.chunks;
-        let word = |class: Class, k: usize| class as usize * n + k;
-        // The previous word's last label and bracket bytes, as bit 0.
+        // The previous chunk's last label and bracket bytes, as bit 0.
         let (mut label_before, mut open_before) = (0, 0);
-        for k in 0..n {
-            let labels = self.words[word(Class::Label, k)];
-            let opens = self.words[word(Class::Open, k)];
-            let dots = self.words[word(Class::Dot, k)];
-            let label_after = if k + 1 < n {
-                self.words[word(Class::Label, k + 1)] & 1
-            } else {
-                0
-            };
-            let sep = dots & (labels << 1 | label_before) & (labels >> 1 | label_after << 63);
-            self.words[word(Class::Sep, k)] = sep;
-            self.words[word(Class::DotAnchor, k)] = sep | dots & (opens << 1 | open_before);
+        for k in 0..self.chunks.len() {
+            // The next chunk's first label byte, as bit 63.
+            let label_after = self
+                .chunks
+                .get(k + 1)
+                .map_or(0, |w| w[Class::Label as usize] << 63);
+            let w = &mut self.chunks[k];
+            let [labels, opens, dots] =
+                [Class::Label, Class::Open, Class::Dot].map(|c| w[c as usize]);
+            let sep = dots & (labels << 1 | label_before) & (labels >> 1 | label_after);
+            w[Class::Sep as usize] = sep;
+            w[Class::DotAnchor as usize] = sep | dots & (opens << 1 | open_before);
             label_before = labels >> 63;
             open_before = opens >> 63;
         }
@@ -203,56 +198,54 @@ impl Classes {
 
     /// The positions of `class`'s bytes at or after `i`, in order.
     pub(crate) fn positions_from(&self, class: Class, i: usize) -> Positions<'_> {
-        let words = self.bits(class);
-        let k = i / 64;
+        let (class, k) = (class as usize, i / 64);
         Positions {
-            words,
+            chunks: &self.chunks,
+            class,
             next: k + 1,
             base: k * 64,
-            bits: words.get(k).map_or(0, |w| w >> (i % 64) << (i % 64)),
+            bits: self
+                .chunks
+                .get(k)
+                .map_or(0, |w| w[class] >> (i % 64) << (i % 64)),
         }
     }
 
     /// The first position at or after `i` that is not a label byte (the line's length if none).
     #[inline]
     pub(crate) fn label_end(&self, i: usize) -> usize {
-        let label = self.bits(Class::Label);
-        self.run_end(i, |k| label[k])
+        self.run_end(i, |k| self.word(Class::Label, k))
     }
 
     /// Where the run of label bytes that ends just before `i` starts (`i` if there is none).
     #[inline]
     pub(crate) fn label_start(&self, i: usize) -> usize {
-        let label = self.bits(Class::Label);
-        run_start(i, |k| label[k])
+        run_start(i, |k| self.word(Class::Label, k))
     }
 
     /// The end of the plain dotted name (labels and [`Class::Sep`] dots) at `i`, as [`label_end`](Self::label_end).
     #[inline]
     pub(crate) fn dotted_end(&self, i: usize) -> usize {
-        let (label, sep) = (self.bits(Class::Label), self.bits(Class::Sep));
-        self.run_end(i, |k| label[k] | sep[k])
+        self.run_end(i, |k| self.word(Class::Label, k) | self.word(Class::Sep, k))
     }
 
     /// The start of the plain dotted name that ends just before `i`, as [`label_start`](Self::label_start).
     #[inline]
     pub(crate) fn dotted_start(&self, i: usize) -> usize {
-        let (label, sep) = (self.bits(Class::Label), self.bits(Class::Sep));
-        run_start(i, |k| label[k] | sep[k])
+        run_start(i, |k| self.word(Class::Label, k) | self.word(Class::Sep, k))
     }
 
     /// The last position before `i` of a byte of `class`.
     pub(crate) fn last_before(&self, class: Class, i: usize) -> Option<usize> {
-        let words = self.bits(class);
         let mut k = i.checked_sub(1)? / 64;
         // Bits 0..=(i - 1) % 64 of the word: the bytes before `i`.
-        let mut bits = words[k] & (u64::MAX >> (63 - (i - 1) % 64));
+        let mut bits = self.word(class, k) & (u64::MAX >> (63 - (i - 1) % 64));
         loop {
             if bits != 0 {
                 return Some(k * 64 + 63 - bits.leading_zeros() as usize);
             }
             k = k.checked_sub(1)?;
-            bits = words[k];
+            bits = self.word(class, k);
         }
     }
 
@@ -260,7 +253,7 @@ impl Classes {
     #[inline(always)]
     fn run_end(&self, i: usize, run: impl Fn(usize) -> u64) -> usize {
         let mut k = i / 64;
-        if k >= self.chunks {
+        if k >= self.chunks.len() {
             return i;
         }
         // Shifting brings in zeros ("in the run") above the word: the next word decides those.
@@ -270,7 +263,7 @@ impl Classes {
         }
         loop {
             k += 1;
-            if k >= self.chunks {
+            if k >= self.chunks.len() {
                 return self.len;
             }
             let stops = !run(k);
@@ -283,22 +276,20 @@ impl Classes {
     /// The blocks of 16 hex digits, counted from the start of the line (`i` a multiple
     /// of 16, bytes `i..i + 16` all hex digits), in order.
     pub(crate) fn hex_blocks(&self) -> impl Iterator<Item = usize> + '_ {
-        self.bits(Class::Hex)
-            .iter()
-            .enumerate()
-            .flat_map(|(k, &hex)| {
-                // Bit b of `runs`: bytes b..b + 16 are all hex (bits past the word are 0).
-                let mut runs = hex & hex >> 1;
-                runs &= runs >> 2;
-                runs &= runs >> 4;
-                runs &= runs >> 8;
-                let mut blocks = runs & 0x0001_0001_0001_0001;
-                std::iter::from_fn(move || {
-                    let block = blocks.trailing_zeros() as usize;
-                    blocks &= blocks.wrapping_sub(1);
-                    (block < 64).then_some(k * 64 + block)
-                })
+        self.chunks.iter().enumerate().flat_map(|(k, words)| {
+            let hex = words[Class::Hex as usize];
+            // Bit b of `runs`: bytes b..b + 16 are all hex (bits past the word are 0).
+            let mut runs = hex & hex >> 1;
+            runs &= runs >> 2;
+            runs &= runs >> 4;
+            runs &= runs >> 8;
+            let mut blocks = runs & 0x0001_0001_0001_0001;
+            std::iter::from_fn(move || {
+                let block = blocks.trailing_zeros() as usize;
+                blocks &= blocks.wrapping_sub(1);
+                (block < 64).then_some(k * 64 + block)
             })
+        })
     }
 
     /// Whether any byte in `range` is of `class`.
@@ -327,17 +318,17 @@ impl Classes {
         if range.is_empty() {
             return None;
         }
-        let words = self.bits(class);
         let (first, last) = (range.start / 64, (range.end - 1) / 64);
         let low = u64::MAX << (range.start % 64);
         let high = u64::MAX >> (63 - (range.end - 1) % 64);
+        let word = |k| self.word(class, k);
         if first == last {
-            return Some(ok(words[first], low & high));
+            return Some(ok(word(first), low & high));
         }
         Some(
-            ok(words[first], low)
-                && words[first + 1..last].iter().all(|&w| ok(w, u64::MAX))
-                && ok(words[last], high),
+            ok(word(first), low)
+                && (first + 1..last).all(|k| ok(word(k), u64::MAX))
+                && ok(word(last), high),
         )
     }
 }
@@ -367,7 +358,8 @@ fn run_start(i: usize, run: impl Fn(usize) -> u64) -> usize {
 /// Iterator over one class's positions (see [`Classes::positions`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Positions<'a> {
-    words: &'a [u64],
+    chunks: &'a [ChunkWords],
+    class: usize,
     next: usize,
     base: usize,
     bits: u64,
@@ -379,7 +371,7 @@ impl Iterator for Positions<'_> {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         while self.bits == 0 {
-            self.bits = *self.words.get(self.next)?;
+            self.bits = self.chunks.get(self.next)?[self.class];
             self.base = self.next * 64;
             self.next += 1;
         }
