@@ -124,8 +124,8 @@ impl Kernel {
     }
 }
 
-/// One chunk's words, one per class in the order of [`Class`]: bit b of a class's
-/// word is byte `64k + b` of chunk k.
+/// One chunk's words, one per class in the order of [`Class`]: bit b of chunk k's
+/// word of a class is byte `64k + b` of the line.
 type ChunkWords = [u64; CLASSES];
 
 /// The class bits of one line, chunk by chunk: a chunk's words lie together, as the
