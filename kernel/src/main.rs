@@ -215,11 +215,7 @@ fn run_kernel(connection_file: &std::path::Path) -> anyhow::Result<()> {
     // Cells run in an engine process (see worker.rs); the kernel only needs to know
     // where the cache and its sockets are.
     let preload = preload::Preload::locate()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = transport::runtime().context("cannot start the async runtime")?;
     let exit = runtime.block_on(async move {
         let mut channels = transport::serve_zmq(&info, codec).await?;
         let sink = dispatch::make_sink(&mut channels);

@@ -81,6 +81,19 @@ async fn bind<S: Socket>(
         })
 }
 
+/// The async runtime the sockets run on. It has one thread, and must keep it.
+///
+/// zeromq 0.7's PUB socket hands each message to a fanout task. That task can miss
+/// its wake-up when a publish from another thread lands just as it goes to sleep,
+/// and the message then waits for the next one. A cell's last message is its idle
+/// status, so a client would wait for it indefinitely (seen in CI). On one thread,
+/// a publish never runs between the fanout task's last check and its sleep.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 /// Binds the sockets named in `info` and starts moving messages.
 pub async fn serve_zmq(
     info: &ConnectionInfo,
@@ -208,3 +221,6 @@ async fn write_sockets(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
