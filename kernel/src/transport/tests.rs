@@ -2,6 +2,10 @@ use std::time::Duration;
 
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
+/// A message not delivered this long after its burst is taken as stranded: far longer
+/// than a loopback delivery takes, even on a busy machine.
+const STRANDED_AFTER: Duration = Duration::from_secs(5);
+
 /// Publishes bursts of messages with varied gaps between them, as a cell's
 /// result, reply and idle status go out, and checks that every burst's last
 /// message arrives without a later one pushing it out. On a multi-threaded
@@ -56,7 +60,7 @@ fn last_messages_stranded(runtime: &tokio::runtime::Runtime, bursts: usize) -> V
             }
             let last = format!("last {burst}");
             loop {
-                match tokio::time::timeout(Duration::from_secs(1), subscriber.recv()).await {
+                match tokio::time::timeout(STRANDED_AFTER, subscriber.recv()).await {
                     Ok(Ok(message)) if message.get(0).is_some_and(|f| f == last.as_bytes()) => {
                         break;
                     }
