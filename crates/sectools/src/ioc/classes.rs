@@ -103,23 +103,26 @@ impl Kernel {
         Kernel::Bytes
     }
 
-    /// Calls `each(k, masks)` for `s`'s chunks of 64 bytes (the last one's bits past its end are 0).
+    /// Writes the byte classes of `s`'s chunks of 64 bytes into the first words of
+    /// `out`'s, one chunk each (the last one's bits past its end are 0).
     #[inline(always)]
-    fn each_chunk(self, s: &[u8], mut each: impl FnMut(usize, Masks)) {
+    fn classify(self, s: &[u8], out: &mut [ChunkWords]) {
         match self {
             // SAFETY: this kernel is chosen only where the CPU has AVX-512BW.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { each_chunk_avx512(s, each) },
+            Kernel::Avx512 => unsafe { classify_avx512(s, out) },
             // SAFETY: this kernel is chosen only where the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => unsafe { each_chunk_avx2(s, each) },
+            Kernel::Avx2 => unsafe { classify_avx2(s, out) },
             #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 => each_whole_chunk(s, each, masks_sse2),
-            Kernel::Bytes => s
-                .chunks(64)
-                .map(masks_bytes)
-                .enumerate()
-                .for_each(|(k, m)| each(k, m)),
+            Kernel::Sse2 => classify_whole_chunks(s, out, |chunk, shift, words| {
+                store_shifted(masks_sse2(chunk), shift, words);
+            }),
+            Kernel::Bytes => {
+                for (words, chunk) in out.iter_mut().zip(s.chunks(64)) {
+                    words[..BYTE_CLASSES].copy_from_slice(&masks_bytes(chunk));
+                }
+            }
         }
     }
 }
@@ -157,10 +160,7 @@ impl Classes {
         self.len = s.len();
         // Every word is written below: the chunks' byte classes, then the separators.
         self.chunks.resize(s.len().div_ceil(64), [0; CLASSES]);
-        let chunks = &mut self.chunks[..];
-        self.kernel.each_chunk(s, |k, masks| {
-            chunks[k][..BYTE_CLASSES].copy_from_slice(&masks);
-        });
+        self.kernel.classify(s, &mut self.chunks);
         self.mark_separators();
     }
 
@@ -209,6 +209,26 @@ impl Classes {
                 .get(k)
                 .map_or(0, |w| w[class] >> (i % 64) << (i % 64)),
         }
+    }
+
+    /// How many bytes of `class` the line has.
+    pub(crate) fn count(&self, class: Class) -> u32 {
+        self.chunks
+            .iter()
+            .map(|w| w[class as usize].count_ones())
+            .sum()
+    }
+
+    /// Whether two bytes of `class` stand side by side somewhere in the line.
+    pub(crate) fn has_pair(&self, class: Class) -> bool {
+        // The previous chunk's last byte, as bit 0.
+        let mut before = 0;
+        self.chunks.iter().any(|w| {
+            let bits = w[class as usize];
+            let pair = bits & (bits >> 1) != 0 || before & bits & 1 != 0;
+            before = bits >> 63;
+            pair
+        })
     }
 
     /// The first position at or after `i` that is not a label byte (the line's length if none).
@@ -404,13 +424,13 @@ const BYTE_CLASS_ORDER: [Class; BYTE_CLASSES] = [
     Class::Upper,
 ];
 
-/// The whole of [`Kernel::each_chunk`] with AVX-512BW, so that each chunk's code is inlined.
+/// The whole of [`Kernel::classify`] with AVX-512BW, so that each chunk's code is inlined.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512bw")]
-unsafe fn each_chunk_avx512(s: &[u8], mut each: impl FnMut(usize, Masks)) {
-    for (k, chunk) in s.chunks(64).enumerate() {
+unsafe fn classify_avx512(s: &[u8], out: &mut [ChunkWords]) {
+    for (words, chunk) in out.iter_mut().zip(s.chunks(64)) {
         // SAFETY: the caller's CPU has AVX-512BW.
-        each(k, unsafe { masks_avx512(chunk) });
+        words[..BYTE_CLASSES].copy_from_slice(&unsafe { masks_avx512(chunk) });
     }
 }
 
@@ -452,40 +472,56 @@ unsafe fn masks_avx512(chunk: &[u8]) -> Masks {
     ]
 }
 
-/// The whole of [`Kernel::each_chunk`] with AVX2, as [`each_chunk_avx512`].
+/// The whole of [`Kernel::classify`] with AVX2, as [`classify_avx512`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn each_chunk_avx2(s: &[u8], each: impl FnMut(usize, Masks)) {
+unsafe fn classify_avx2(s: &[u8], out: &mut [ChunkWords]) {
     // SAFETY: the caller's CPU has AVX2.
-    each_whole_chunk(s, each, |chunk| unsafe { masks_avx2(chunk) });
+    classify_whole_chunks(s, out, |chunk, shift, words| unsafe {
+        masks_avx2(chunk, shift, words);
+    });
 }
 
-/// Calls `each(k, masks)` for `s`'s chunks, classified 64 bytes at a time by
-/// `classify`. A last chunk shorter than that is classified as the end of the line's
-/// last 64 bytes, whose masks are shifted down past the bytes before it; in a line
-/// shorter than 64 bytes, it is copied into a zeroed chunk (zeros are of no class).
+/// Classifies `s`'s chunks 64 bytes at a time with `classify(chunk, shift, words)`,
+/// which writes each byte-class mask shifted down by `shift` into `words`. A last
+/// chunk shorter than that is classified as the end of the line's last 64 bytes,
+/// whose masks are shifted down past the bytes before it; in a line shorter than 64
+/// bytes, it is copied into a zeroed chunk (zeros are of no class).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn each_whole_chunk(
+fn classify_whole_chunks(
     s: &[u8],
-    mut each: impl FnMut(usize, Masks),
-    classify: impl Fn(&[u8; 64]) -> Masks,
+    out: &mut [ChunkWords],
+    classify: impl Fn(&[u8; 64], u32, &mut ChunkWords),
 ) {
     let mut chunks = s.chunks_exact(64);
-    let mut k = 0;
-    for chunk in &mut chunks {
-        each(k, classify(chunk.try_into().expect("64 bytes")));
-        k += 1;
+    let mut words = out.iter_mut();
+    for (chunk, words) in (&mut chunks).zip(&mut words) {
+        classify(chunk.try_into().expect("64 bytes"), 0, words);
     }
     let tail = chunks.remainder().len();
-    if tail == 0 {
-    } else if let Some(last) = s.len().checked_sub(64) {
-        let masks = classify(s[last..].try_into().expect("64 bytes"));
-        each(k, masks.map(|mask| mask >> (64 - tail)));
+    let Some(words) = words.next().filter(|_| tail > 0) else {
+        return;
+    };
+    if let Some(last) = s.len().checked_sub(64) {
+        classify(
+            s[last..].try_into().expect("64 bytes"),
+            64 - tail as u32,
+            words,
+        );
     } else {
         let mut padded = [0u8; 64];
         padded[..tail].copy_from_slice(s);
-        each(k, classify(&padded));
+        classify(&padded, 0, words);
+    }
+}
+
+/// Writes `masks`, each shifted down by `shift`, as the first words of `words`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn store_shifted(masks: Masks, shift: u32, words: &mut ChunkWords) {
+    for (word, mask) in words.iter_mut().zip(masks) {
+        *word = mask >> shift;
     }
 }
 
@@ -496,7 +532,7 @@ fn each_whole_chunk(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline(never)]
-unsafe fn masks_avx2(chunk: &[u8; 64]) -> Masks {
+unsafe fn masks_avx2(chunk: &[u8; 64], shift: u32, words: &mut ChunkWords) {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8,
@@ -529,7 +565,9 @@ unsafe fn masks_avx2(chunk: &[u8; 64]) -> Masks {
         u64::from(_mm256_movemask_epi8(class(low)) as u32)
             | u64::from(_mm256_movemask_epi8(class(high)) as u32) << 32
     };
-    [
+    // Written where they are kept: returned, they went through the stack, and the
+    // caller's wide reads of the narrow writes stalled.
+    let masks = [
         word(&|v| eq(v, b'.')),
         word(&|v| eq(v, b':')),
         word(&|v| eq(v, b'@')),
@@ -539,7 +577,8 @@ unsafe fn masks_avx2(chunk: &[u8; 64]) -> Masks {
         word(&label),
         word(&hex),
         word(&upper),
-    ]
+    ];
+    store_shifted(masks, shift, words);
 }
 
 /// SSE2, 16 bytes at a time.
@@ -710,6 +749,16 @@ mod tests {
                     from,
                     seps.iter().copied().filter(|&k| k >= i).collect::<Vec<_>>()
                 );
+            }
+            for class in [Class::Colon, Class::Slash] {
+                let count = (0..n).filter(|&k| class.has(text[k])).count();
+                assert_eq!(
+                    classes.count(class) as usize,
+                    count,
+                    "{class:?} in {text:?}"
+                );
+                let pair = (1..n).any(|k| class.has(text[k - 1]) && class.has(text[k]));
+                assert_eq!(classes.has_pair(class), pair, "{class:?} pair in {text:?}");
             }
             let blocks: Vec<usize> = (0..n.saturating_sub(15))
                 .step_by(16)

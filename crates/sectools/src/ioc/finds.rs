@@ -135,7 +135,7 @@ impl Finds {
                 .then_with(|| a.ioc_type.cmp(&b.ioc_type))
         };
         // Scanners find most lines' few indicators in order already.
-        if !self.items.is_sorted_by(|a, b| order(a, b).is_le()) {
+        if self.items.len() > 1 && !self.items.is_sorted_by(|a, b| order(a, b).is_le()) {
             self.items.sort_by(order);
         }
     }
@@ -152,16 +152,19 @@ impl Finds {
         // there are many.
         if items.len() <= 1 {
         } else if items.len() <= 32 {
-            let mut kept = 0;
-            for i in 0..items.len() {
+            // The first is always kept.
+            let mut kept = 1;
+            for i in 1..items.len() {
+                let found = &items[i];
+                let found_len = len(found);
                 let seen = items[..kept].iter().any(|o| {
                     // Most pairs differ in type or length: no text is compared then.
-                    o.ioc_type == items[i].ioc_type
-                        && len(o) == len(&items[i])
-                        && value(o) == value(&items[i])
+                    o.ioc_type == found.ioc_type && len(o) == found_len && value(o) == value(found)
                 });
                 if !seen {
-                    items.swap(kept, i);
+                    if kept != i {
+                        items.swap(kept, i);
+                    }
                     kept += 1;
                 }
             }

@@ -45,6 +45,7 @@ use scan::Wanted;
 mod classes;
 mod finds;
 mod scan;
+mod search;
 mod types;
 
 /// Reusable buffers for [`IocExtractor::find_in`].

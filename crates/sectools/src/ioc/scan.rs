@@ -7,31 +7,34 @@ use std::ops::Range;
 
 use super::classes::{Class, Classes, Positions, is_label};
 use super::finds::Finds;
+use super::search::{AuthorityEnd, UrlEnd, first_of};
 use super::types::IocType;
 
 /// A dot separator at `i`: `.` or a defanged form. Returns its length and whether it was defanged.
-#[inline]
+// Inlined everywhere: most calls look at one byte that is neither.
+#[inline(always)]
 fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
     match s.get(i)? {
         b'.' => Some((1, false)),
-        open @ (b'[' | b'(' | b'{') => {
-            let close = match open {
-                b'[' => b']',
-                b'(' => b')',
-                _ => b'}',
-            };
-            if s.get(i + 1) == Some(&b'.') && s.get(i + 2) == Some(&close) {
-                Some((3, true))
-            } else if s.len() >= i + 5
-                && s[i + 1..i + 4].eq_ignore_ascii_case(b"dot")
-                && s[i + 4] == close
-            {
-                Some((5, true))
-            } else {
-                None
-            }
-        }
+        b'[' | b'(' | b'{' => bracketed_dot_at(s, i),
         _ => None,
+    }
+}
+
+/// [`dot_at`] where `s[i]` is `[`, `(` or `{`: `[.]` or `[dot]` (any case), closed by its pair.
+fn bracketed_dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
+    let close = match s[i] {
+        b'[' => b']',
+        b'(' => b')',
+        _ => b'}',
+    };
+    if s.get(i + 1) == Some(&b'.') && s.get(i + 2) == Some(&close) {
+        Some((3, true))
+    } else if s.len() >= i + 5 && s[i + 1..i + 4].eq_ignore_ascii_case(b"dot") && s[i + 4] == close
+    {
+        Some((5, true))
+    } else {
+        None
     }
 }
 
@@ -39,34 +42,54 @@ fn dot_at(s: &[u8], i: usize) -> Option<(usize, bool)> {
 /// `defanged` says whether the range may hold any: the scanners know it from their
 /// walk, and without them the range is copied in one go.
 fn push_refanged(text: &str, range: Range<usize>, defanged: bool, buf: &mut String) {
-    let at = buf.len();
     if defanged {
-        push_dots_refanged(text, range, buf);
+        push_dots_refanged_as(text, range, buf, |b| b.to_ascii_lowercase());
     } else {
+        let at = buf.len();
         buf.push_str(&text[range]);
+        buf[at..].make_ascii_lowercase();
     }
-    buf[at..].make_ascii_lowercase();
 }
 
 /// Appends `text[range]` with its defanged dots (the separators [`dot_at`] knows)
 /// made '.', case kept; the text between them is copied as it is.
 fn push_dots_refanged(text: &str, range: Range<usize>, buf: &mut String) {
+    push_dots_refanged_as(text, range, buf, |b| b);
+}
+
+/// [`push_dots_refanged`], each ASCII byte but the dots written as `map(byte)`,
+/// which must be ASCII too. One walk over the bytes: values are short, and copying
+/// them in pieces cost more than the copying itself.
+#[inline(always)]
+fn push_dots_refanged_as(
+    text: &str,
+    range: Range<usize>,
+    buf: &mut String,
+    map: impl Fn(u8) -> u8,
+) {
+    // Slicing checks that the range holds whole characters.
+    let part = text[range.clone()].as_bytes();
     let s = text.as_bytes();
-    let (mut copied, mut i) = (range.start, range.start);
-    while let Some(k) = s[i..range.end]
-        .iter()
-        .position(|b| matches!(b, b'[' | b'(' | b'{'))
-    {
-        let open = i + k;
-        i = open + 1;
-        if let Some((len, _)) = dot_at(s, open) {
-            buf.push_str(&text[copied..open]);
-            buf.push('.');
-            i = open + len;
-            copied = i;
+    // SAFETY: the bytes appended are those of `part`, whole characters, with ASCII
+    // separators left out or made '.' and ASCII bytes mapped to ASCII bytes; the
+    // bytes of a multi-byte character are all >= 0x80 and are copied unchanged, in
+    // order. So the buffer stays UTF-8.
+    let out = unsafe { buf.as_mut_vec() };
+    out.reserve(part.len());
+    let mut j = 0;
+    while j < part.len() {
+        let b = part[j];
+        // A separator may run past the range's end, as in the scanners' walks.
+        if matches!(b, b'[' | b'(' | b'{')
+            && let Some((len, _)) = dot_at(s, range.start + j)
+        {
+            out.push(b'.');
+            j += len;
+            continue;
         }
+        out.push(if b.is_ascii() { map(b) } else { b });
+        j += 1;
     }
-    buf.push_str(&text[copied.min(range.end)..range.end]);
 }
 
 fn is_hex_str(b: &[u8]) -> bool {
@@ -176,7 +199,8 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
             | IocType::Dns.bit()
             | IocType::Ipv4.bit())
         != 0;
-    if need_urls || wanted.has(&IocType::Email) {
+    // Every URL has a "//".
+    if (need_urls || wanted.has(&IocType::Email)) && classes.has_pair(Class::Slash) {
         scan_urls(text, wanted, classes, urls, authorities, buf, out);
     }
     if wanted.0
@@ -192,7 +216,10 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
     if wanted.has(&IocType::Email) {
         scan_emails(text, classes, authorities, out);
     }
-    if wanted.has(&IocType::Ipv6) {
+    // An address has a "::", or seven colons (six before an IPv4 address).
+    if wanted.has(&IocType::Ipv6)
+        && (classes.has_pair(Class::Colon) || classes.count(Class::Colon) >= 6)
+    {
         scan_ipv6(text, classes.positions(Class::Colon), out);
     }
     if wanted.has(&IocType::WindowsPath) {
@@ -208,8 +235,11 @@ fn dot_ending_at(s: &[u8], i: usize) -> Option<usize> {
     if i == 0 {
         return None;
     }
-    if s[i - 1] == b'.' {
-        return Some(1);
+    match s[i - 1] {
+        b'.' => return Some(1),
+        // Every defanged separator ends with its closing bracket.
+        b']' | b')' | b'}' => {}
+        _ => return None,
     }
     [3, 5]
         .into_iter()
@@ -276,9 +306,10 @@ fn scan_dotted(
     }
     // `[dot]`-style separators, found from their bracket, from the start of the line
     // again (a run holding both kinds may be reported twice; callers de-duplicate).
-    let worded = classes
-        .positions(Class::Open)
-        .filter(|&i| dot_at(s, i).is_some_and(|(l, _)| l == 5));
+    let worded = classes.positions(Class::Open).filter(|&i| {
+        // Most brackets are not followed by a 'd' (cheaper to ask first).
+        s.get(i + 1).is_some_and(|&b| b | 0x20 == b'd') && dot_at(s, i).is_some_and(|(l, _)| l == 5)
+    });
     let mut next_free = 0;
     for bracket in worded {
         if bracket < next_free {
@@ -492,9 +523,21 @@ fn is_dotted_quad(b: &[u8]) -> bool {
     if !(7..=15).contains(&b.len()) {
         return false;
     }
-    let mut octets = b.split(|&c| c == b'.');
-    let mut octet = || octets.next().is_some_and(is_octet);
-    octet() && octet() && octet() && octet() && octets.next().is_none()
+    // One walk: each octet's value and digit count as its bytes go by.
+    let (mut dots, mut value, mut digits) = (0, 0u32, 0);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || value > 255 || dots == 3 {
+                return false;
+            }
+            (dots, value, digits) = (dots + 1, 0, 0);
+        } else if c.is_ascii_digit() && digits < 3 {
+            (value, digits) = (value * 10 + u32::from(c - b'0'), digits + 1);
+        } else {
+            return false;
+        }
+    }
+    dots == 3 && digits > 0 && value <= 255
 }
 
 /// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
@@ -508,6 +551,11 @@ fn scan_emails(text: &str, classes: &Classes, authorities: &[Range<usize>], out:
     let (at_signs, brackets) = (classes.positions(Class::At), classes.positions(Class::Open));
     // '@', or a defanged `[at]`, `(at)`, `{at}`, `[@]` (any case), found in one pass.
     let ats = at_signs.map(|i| (i, 1)).chain(brackets.filter_map(|i| {
+        // Most brackets are followed by neither '@' nor an 'a' (cheaper to ask first).
+        let next = *s.get(i + 1)?;
+        if next != b'@' && next | 0x20 != b'a' {
+            return None;
+        }
         let close = match s[i] {
             b'[' => b']',
             b'(' => b')',
@@ -600,24 +648,6 @@ const SCHEMES: &[(&str, &str)] = &[
     ("ssh", "ssh"),
 ];
 
-/// Bytes that end a URL: whitespace, quotes, angle brackets and the like (RFC 3986
-/// "unsafe" characters), and any non-ASCII byte; a table, as URLs are walked byte by byte.
-static ENDS_URL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c <= b' '
-            || c >= 0x7f
-            || matches!(
-                c,
-                b'"' | b'\'' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
-            );
-        b += 1;
-    }
-    table
-};
-
 fn scan_urls(
     text: &str,
     wanted: Wanted,
@@ -666,10 +696,7 @@ fn scan_urls(
         };
         let mut defanged = sep_defanged || !scheme_text.eq_ignore_ascii_case(scheme);
         if !run.contains(&rest_start) {
-            let end = s[rest_start..]
-                .iter()
-                .position(|&b| ENDS_URL[usize::from(b)])
-                .map_or(s.len(), |p| rest_start + p);
+            let end = first_of::<UrlEnd>(s, rest_start..s.len());
             run = rest_start..end;
         }
         let mut end = run.end;
@@ -761,10 +788,7 @@ fn parse_authority(
     buf: &mut String,
 ) -> Option<Authority> {
     let s = text.as_bytes();
-    let auth_end = s[start..end]
-        .iter()
-        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
-        .map_or(end, |p| start + p);
+    let auth_end = first_of::<AuthorityEnd>(s, start..end);
     let auth = &s[start..auth_end];
     let host_start = auth.iter().rposition(|&b| b == b'@').map_or(0, |p| p + 1);
     let host_port = &auth[host_start..];
