@@ -218,7 +218,7 @@ pub(crate) fn scan(text: &str, wanted: Wanted, scratch: &mut Scratch, out: &mut 
     }
     // An address has a "::", or seven colons (six before an IPv4 address).
     if wanted.has(&IocType::Ipv6)
-        && (classes.has_pair(Class::Colon) || classes.count(Class::Colon) >= 6)
+        && (classes.has_pair(Class::Colon) || classes.has_at_least(Class::Colon, 6))
     {
         scan_ipv6(text, classes.positions(Class::Colon), out);
     }
