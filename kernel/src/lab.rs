@@ -88,9 +88,37 @@ pub fn lab(args: &LabArgs) -> anyhow::Result<()> {
     if notebooks.join(&args.open).is_file() {
         command.arg(&args.open);
     }
+    stop_with_this_process(&mut command);
     let status = command.status().context("cannot start JupyterLab")?;
     if !status.success() {
         bail!("JupyterLab exited with {status}");
     }
     Ok(())
 }
+
+/// Makes the child `command` starts receive SIGTERM when this process ends, however it
+/// ends: stopped by a signal (`kill`, a service manager), `huntrs lab` would otherwise
+/// leave JupyterLab serving with no parent.
+#[cfg(target_os = "linux")]
+fn stop_with_this_process(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    // SAFETY: the closure runs in the child between fork and exec, and calls only
+    // prctl, getppid and _exit, which are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // This process may have ended before the request took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere there is no such request: JupyterLab stops on Ctrl-C with its terminal.
+#[cfg(not(target_os = "linux"))]
+fn stop_with_this_process(_command: &mut std::process::Command) {}

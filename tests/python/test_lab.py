@@ -54,6 +54,18 @@ def test_lab_serves_jupyterlab_with_the_huntrs_kernel(huntrs_bin: Path, tmp_path
         except subprocess.TimeoutExpired:
             lab.kill()
         log.close()
+    # JupyterLab stops with `huntrs lab`: terminated, it leaves no server behind.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and serves(port):
+        time.sleep(0.5)
+    assert not serves(port), "JupyterLab kept serving after `huntrs lab` was terminated"
+
+
+def serves(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_lab_headless_executes_a_notebook(huntrs_bin: Path):
