@@ -279,12 +279,11 @@ fn read_lines(path: &Path) -> BenchResult<Vec<String>> {
     Ok(lines)
 }
 
-/// Occurrences of each non-null value, like pandas's `value_counts().sort_index()`.
-/// Counted in a hash map (one hash and one comparison a value), then sorted.
-/// How often each value of a string column occurs, as pandas' `value_counts` in
-/// bench.py's timed region. A value of up to 12 bytes lies whole in its view (its
-/// length, then its bytes, zero-padded, as Arrow lays inline views out), so such
-/// values (type names, encodings) are counted by their view without reading text.
+/// Occurrences of each non-null value of a string column, like pandas's
+/// `value_counts().sort_index()` in bench.py's timed region. A value of up to 12
+/// bytes lies whole in its view (its length, then its bytes, zero-padded, as Arrow
+/// lays inline views out), so such values (type names, encodings) are counted by
+/// their view without reading text; longer ones by their text.
 fn count_values(column: &StringChunked) -> BTreeMap<String, usize> {
     let mut inline: rustc_hash::FxHashMap<u128, usize> = Default::default();
     let mut long: rustc_hash::FxHashMap<&str, usize> = Default::default();

@@ -523,21 +523,17 @@ fn is_dotted_quad(b: &[u8]) -> bool {
     if !(7..=15).contains(&b.len()) {
         return false;
     }
-    // One walk: each octet's value and digit count as its bytes go by.
-    let (mut dots, mut value, mut digits) = (0, 0u32, 0);
-    for &c in b {
+    // One walk to the dots, each octet checked as it ends.
+    let (mut dots, mut octet_start) = (0, 0);
+    for (i, &c) in b.iter().enumerate() {
         if c == b'.' {
-            if digits == 0 || value > 255 || dots == 3 {
+            if dots == 3 || !is_octet(&b[octet_start..i]) {
                 return false;
             }
-            (dots, value, digits) = (dots + 1, 0, 0);
-        } else if c.is_ascii_digit() && digits < 3 {
-            (value, digits) = (value * 10 + u32::from(c - b'0'), digits + 1);
-        } else {
-            return false;
+            (dots, octet_start) = (dots + 1, i + 1);
         }
     }
-    dots == 3 && digits > 0 && value <= 255
+    dots == 3 && is_octet(&b[octet_start..])
 }
 
 /// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
