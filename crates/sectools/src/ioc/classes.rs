@@ -536,11 +536,12 @@ fn store_shifted(masks: Masks, shift: u32, words: &mut ChunkWords) {
 
 /// AVX2: each class is compared in the chunk's two 32-byte halves, whose byte masks
 /// (`movemask`) are joined into the class's 64-bit word at once.
-// Not inlined: into its caller, LLVM turns the masks back into vectors of bits and
-// spends several times the instructions of the comparisons on them.
+// Inlined into the loop over a line's chunks, which keeps most of the constants in
+// registers from chunk to chunk. (Returning the masks instead of writing them into
+// `words` made LLVM turn them back into vectors of bits when inlined.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline(never)]
+#[inline]
 unsafe fn masks_avx2(chunk: &[u8; 64], shift: u32, words: &mut ChunkWords) {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,

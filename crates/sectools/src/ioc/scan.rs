@@ -457,9 +457,24 @@ fn push_domain(
             push_refanged(text, start..end, defanged, v);
             public(&v.as_bytes()[at..])
         });
-    } else if public(&s[start..end]) {
+    } else if is_public_labels(s, start..end, labels) {
         out.push_span(IocType::Dns, start..end);
     }
+}
+
+/// `psl::domain(&s[name]).is_some_and(|d| d.suffix().is_known())` for a lower-case name
+/// whose labels are `labels` (the first may start before `name`): the suffix list is
+/// given the labels the scan found instead of splitting the name again.
+fn is_public_labels(s: &[u8], name: Range<usize>, labels: &[Range<usize>]) -> bool {
+    use psl::Psl;
+    let info = psl::List.find(
+        labels
+            .iter()
+            .rev()
+            .map(|label| &s[label.start.max(name.start)..label.end]),
+    );
+    // A known suffix with a label before it (as `psl::domain` requires).
+    info.typ.is_some() && info.len != 0 && name.len() >= info.len + 2
 }
 
 /// Whether a top-level label can end a domain: letters, or punycode.
@@ -519,21 +534,54 @@ fn plain_run(
 }
 
 /// Four octets ([`is_octet`]) joined by dots.
+///
+/// Read as one 128-bit word with straight-line tests instead of a walk over the
+/// bytes: the lengths of the octets vary from address to address, and branching on
+/// each byte cost more in mispredicted branches than the tests themselves.
 fn is_dotted_quad(b: &[u8]) -> bool {
-    if !(7..=15).contains(&b.len()) {
+    let len = b.len();
+    if !(7..=15).contains(&len) {
         return false;
     }
-    // One walk to the dots, each octet checked as it ends.
-    let (mut dots, mut octet_start) = (0, 0);
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'.' {
-            if dots == 3 || !is_octet(&b[octet_start..i]) {
-                return false;
-            }
-            (dots, octet_start) = (dots + 1, i + 1);
-        }
+    // The bytes in order from the low end, zero above `len`: two loads that overlap
+    // in the middle (the overlapping bytes are the same in both).
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let v = if len >= 8 {
+        u128::from(word(0)) | (u128::from(word(len - 8)) << (8 * (len - 8)))
+    } else {
+        let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        u128::from(half(0)) | (u128::from(half(3)) << 24)
+    };
+    const ONES: u128 = u128::MAX / 0xFF;
+    const HIGH: u128 = ONES * 0x80;
+    const LOW7: u128 = ONES * 0x7F;
+    let in_len = HIGH & (u128::MAX >> (128 - 8 * len));
+    // High bit of each byte: set where the byte is not zero.
+    let nonzero = |x: u128| (((x & LOW7) + LOW7) | x) & HIGH;
+    let dots = !nonzero(v ^ (ONES * u128::from(b'.'))) & in_len;
+    // Digits are 0x30..=0x39: after `^ 0x30`, bytes below 10.
+    let t = v ^ (ONES * u128::from(b'0'));
+    let not_digit = (((t & LOW7) + ONES * (0x80 - 10)) | t) & HIGH;
+    // Exactly three dots, every other byte a digit.
+    let d1 = dots;
+    let d2 = d1 & d1.wrapping_sub(1);
+    let d3 = d2 & d2.wrapping_sub(1);
+    let only = d3 != 0 && d3 & d3.wrapping_sub(1) == 0 && not_digit & in_len & !dots == 0;
+    if !only {
+        return false;
     }
-    dots == 3 && is_octet(&b[octet_start..])
+    let at = |bits: u128| bits.trailing_zeros() as usize / 8;
+    let (p1, p2, p3) = (at(d1), at(d2), at(d3));
+    // Octet k starts at `starts[k]` and is `lens[k]` digits long (1 to 3).
+    let starts = [0, p1 + 1, p2 + 1, p3 + 1];
+    let lens = [p1, p2 - p1 - 1, p3 - p2 - 1, len - p3 - 1];
+    let octet_ok = |k: usize| {
+        // Three digits compare as their number does: byte by byte against "255".
+        let three = (v >> (8 * starts[k])) as u32 & 0xFF_FFFF;
+        let in_order = three.swap_bytes() >> 8;
+        lens[k].wrapping_sub(1) < 3 && (lens[k] != 3 || in_order <= 0x32_3535)
+    };
+    octet_ok(0) & octet_ok(1) & octet_ok(2) & octet_ok(3)
 }
 
 /// Characters of an e-mail local part (RFC 5322 dot-atom, the common subset).
@@ -786,7 +834,15 @@ fn parse_authority(
     let s = text.as_bytes();
     let auth_end = first_of::<AuthorityEnd>(s, start..end);
     let auth = &s[start..auth_end];
-    let host_start = auth.iter().rposition(|&b| b == b'@').map_or(0, |p| p + 1);
+    // The last '@' and ':' of the authority, from their class bits rather than a walk
+    // back over its bytes.
+    let last_in_auth = |class: Class, from: usize| {
+        classes
+            .last_before(class, auth_end)
+            .filter(|&p| p >= from)
+            .map(|p| p - from)
+    };
+    let host_start = last_in_auth(Class::At, start).map_or(0, |p| p + 1);
     let host_port = &auth[host_start..];
     if host_port.is_empty() {
         // Only file URLs may omit the host (`file:///etc/passwd`).
@@ -801,7 +857,7 @@ fn parse_authority(
         inner.parse::<Ipv6Addr>().ok()?;
         (&host_port[..=close], &host_port[close + 1..])
     } else {
-        match host_port.iter().rposition(|&b| b == b':') {
+        match last_in_auth(Class::Colon, start + host_start) {
             Some(p) if !host_port[p + 1..].contains(&b']') => (&host_port[..p], &host_port[p..]),
             _ => (host_port, &host_port[host_port.len()..]),
         }
@@ -1241,6 +1297,91 @@ mod tests {
         }
         // Six valid octets among the pieces, each pair with two valid (c, d).
         assert_eq!(checked, 6 * 6 * 2);
+        // Three to five runs of 0 to 4 digits joined by dots, now and then with
+        // another byte in place of one, drawn from a fixed sequence.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let odd = b"a/\x00\xff.";
+        let mut quads = 0;
+        for _ in 0..300_000 {
+            let parts = 3 + next() % 3;
+            let mut text = Vec::new();
+            for part in 0..parts {
+                if part > 0 {
+                    text.push(b'.');
+                }
+                let r = next();
+                for k in 0..r % 5 {
+                    text.push(b'0' + (r >> (8 + 4 * k)) as u8 % 10);
+                }
+            }
+            let r = next();
+            if r % 8 == 0 && !text.is_empty() {
+                let at = (r >> 8) as usize % text.len();
+                text[at] = odd[(r >> 32) as usize % odd.len()];
+            }
+            let want = by_parts(&text);
+            assert_eq!(is_dotted_quad(&text), want, "{text:?}");
+            quads += usize::from(want);
+        }
+        assert!(quads > 1000, "the sequence drew {quads} addresses");
+    }
+
+    #[test]
+    fn suffix_list_answers_alike_from_the_found_labels() {
+        let names = [
+            "evil.com",
+            "a.b.co.uk",
+            "co.uk",
+            "com",
+            "x.y.z.invalid",
+            "a.ck",
+            "www.ck",
+            "b.a.ck",
+            "host.localdomain",
+            "1.2",
+            "a.b",
+            "xn--80ak6aa92e.com",
+            "a.s3.amazonaws.com",
+            "s3.amazonaws.com",
+            "github.io",
+            "user.github.io",
+            "x.blogspot.com",
+            "e.kawasaki.jp",
+            "a.e.kawasaki.jp",
+            "city.kawasaki.jp",
+            "x.city.kawasaki.jp",
+            "ab",
+            "a.zip",
+        ];
+        for name in names {
+            let want = psl::domain(name.as_bytes()).is_some_and(|d| d.suffix().is_known());
+            // In a line, and with a percent escape's two digits before it.
+            for prefix in ["", "go to ", "%2F"] {
+                let line = format!("{prefix}{name}");
+                let start = prefix.len();
+                let mut labels = Vec::new();
+                let mut at = start;
+                for label in name.split('.') {
+                    labels.push(at..at + label.len());
+                    at += label.len() + 1;
+                }
+                // After `%`, the run's first label takes in the escape's digits.
+                if prefix == "%2F" {
+                    labels[0].start = 1;
+                }
+                assert_eq!(
+                    is_public_labels(line.as_bytes(), start..line.len(), &labels),
+                    want,
+                    "{line:?}"
+                );
+            }
+        }
     }
 
     #[test]
