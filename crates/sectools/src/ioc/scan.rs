@@ -556,12 +556,12 @@ fn is_dotted_quad(b: &[u8]) -> bool {
     const HIGH: u128 = ONES * 0x80;
     const LOW7: u128 = ONES * 0x7F;
     let in_len = HIGH & (u128::MAX >> (128 - 8 * len));
-    // High bit of each byte: set where the byte is not zero.
-    let nonzero = |x: u128| (((x & LOW7) + LOW7) | x) & HIGH;
-    let dots = !nonzero(v ^ (ONES * u128::from(b'.'))) & in_len;
+    // High bit of each byte: set where the byte is `limit` or more (or not ASCII).
+    let at_least = |x: u128, limit: u8| (((x & LOW7) + ONES * u128::from(0x80 - limit)) | x) & HIGH;
+    // Dots are the bytes that `^ b'.'` makes zero.
+    let dots = !at_least(v ^ (ONES * u128::from(b'.')), 1) & in_len;
     // Digits are 0x30..=0x39: after `^ 0x30`, bytes below 10.
-    let t = v ^ (ONES * u128::from(b'0'));
-    let not_digit = (((t & LOW7) + ONES * (0x80 - 10)) | t) & HIGH;
+    let not_digit = at_least(v ^ (ONES * u128::from(b'0')), 10);
     // Exactly three dots, every other byte a digit.
     let d1 = dots;
     let d2 = d1 & d1.wrapping_sub(1);
